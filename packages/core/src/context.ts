@@ -1,0 +1,36 @@
+import { silentLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import type { StepContext } from './step.js';
+
+export interface StepContextOptions<Env> {
+  env: Env;
+  stepId?: string;
+  runId?: string;
+  workflow?: string;
+  /** Outputs of other steps, by id. */
+  outputs?: ReadonlyMap<string, unknown> | Record<string, unknown>;
+  logger?: Logger;
+  signal?: AbortSignal;
+  onProgress?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+/**
+ * Builds the context a step receives. The runner uses it; so can tools that call a single step
+ * directly (tests, embedding).
+ */
+export function createStepContext<Env>(options: StepContextOptions<Env>): StepContext<Env> {
+  const outputs =
+    options.outputs instanceof Map ? options.outputs : new Map(Object.entries(options.outputs ?? {}));
+  const logger = options.logger ?? silentLogger();
+  const stepId = options.stepId ?? 'step';
+  return {
+    env: options.env,
+    runId: options.runId ?? 'direct',
+    workflow: options.workflow ?? 'direct',
+    stepId,
+    signal: options.signal ?? new AbortController().signal,
+    logger: logger.child({ step: stepId }),
+    output: <T>(id: string) => outputs.get(id) as T | undefined,
+    progress: (message, data) => options.onProgress?.(message, data),
+  };
+}

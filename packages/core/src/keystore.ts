@@ -1,0 +1,35 @@
+import type { Secret } from './secret.js';
+
+/** One AWS access key as a store keeps it. */
+export interface StoredKey {
+  accessKeyId: string;
+  secretAccessKey: Secret;
+  /** The region the workflows use, kept beside the key for people reading the store. */
+  region?: string;
+  /** Free text naming what the key is for (e.g. the repository). */
+  note?: string;
+  /** ISO time the key was stored. */
+  createdAt?: string;
+}
+
+/**
+ * Where the secret half of an access key lives. Entries are named; creds names them after the
+ * target (one entry per target, plus a transient one during rotation). A new store is a new package
+ * implementing this interface; nothing else changes.
+ */
+export interface KeyStore {
+  /** Short type name: `json`, `keychain`, `1password`, or a custom one. */
+  readonly type: string;
+  /** Where the keys are, for messages (a path, a vault, a keychain service). Never a secret. */
+  describe(): string;
+  /** The entry, or undefined when there is none. Never throws for an absent entry. */
+  get(name: string): Promise<StoredKey | undefined>;
+  /** Create or replace the entry. When it resolves, the key is durably stored. */
+  put(name: string, key: StoredKey): Promise<void>;
+  /** Remove the entry; resolves false when there was none. */
+  delete(name: string): Promise<boolean>;
+  /** Names of all entries. */
+  list(): Promise<string[]>;
+  /** Throws a CredsError saying what to fix when the store cannot be used (for doctor). */
+  check?(): Promise<void>;
+}

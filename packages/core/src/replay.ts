@@ -1,0 +1,129 @@
+import type { JournalEntry } from './journal-entry.js';
+
+export type StepState =
+  | { state: 'started' }
+  | { state: 'succeeded'; output: unknown }
+  | { state: 'failed'; code: string; message: string };
+
+export type UndoState = 'started' | 'succeeded' | 'failed';
+
+export interface RunRecord {
+  runId: string;
+  workflow: string;
+  configHash: string | undefined;
+  startedAt: string;
+  finishedAt: string | undefined;
+  /** in-progress: no end recorded (running, interrupted, or killed). */
+  status: 'in-progress' | 'succeeded' | 'failed';
+  resumes: number;
+  steps: Map<string, StepState>;
+  rollback: { status: 'in-progress' | 'succeeded' | 'failed'; undo: Map<string, UndoState> } | undefined;
+}
+
+/** Folds journal entries into one record per run, oldest first. */
+export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
+  const runs: RunRecord[] = [];
+  const byId = new Map<string, RunRecord>();
+  for (const entry of entries) {
+    if (entry.type === 'run-started') {
+      const run: RunRecord = {
+        runId: entry.runId,
+        workflow: entry.workflow,
+        configHash: entry.configHash,
+        startedAt: entry.at,
+        finishedAt: undefined,
+        status: 'in-progress',
+        resumes: 0,
+        steps: new Map(),
+        rollback: undefined,
+      };
+      runs.push(run);
+      byId.set(run.runId, run);
+      continue;
+    }
+    const run = byId.get(entry.runId);
+    if (!run) continue; // parseJournal guarantees shape; an entry for an unknown run carries nothing to act on
+    switch (entry.type) {
+      case 'run-resumed':
+        run.resumes++;
+        run.status = 'in-progress';
+        run.finishedAt = undefined;
+        if (entry.configHash !== undefined) run.configHash = entry.configHash;
+        break;
+      case 'step-started':
+        run.steps.set(entry.stepId, { state: 'started' });
+        break;
+      case 'step-succeeded':
+        run.steps.set(entry.stepId, { state: 'succeeded', output: entry.output });
+        break;
+      case 'step-failed':
+        run.steps.set(entry.stepId, { state: 'failed', code: entry.code, message: entry.message });
+        break;
+      case 'run-finished':
+        run.status = entry.status;
+        run.finishedAt = entry.at;
+        break;
+      case 'rollback-started':
+        run.rollback = { status: 'in-progress', undo: run.rollback?.undo ?? new Map() };
+        break;
+      case 'undo-started':
+      case 'undo-succeeded':
+      case 'undo-failed':
+        run.rollback?.undo.set(entry.stepId, entry.type.slice('undo-'.length) as UndoState);
+        break;
+      case 'rollback-finished':
+        if (run.rollback) run.rollback.status = entry.status;
+        break;
+    }
+  }
+  return runs;
+}
+
+export type ResumeAction = 'skip' | 'apply';
+
+/** What resume does with each step: skip what succeeded (its output is restored), apply the rest. */
+export function resumeActions(run: RunRecord, stepIds: readonly string[]): Map<string, ResumeAction> {
+  return new Map(stepIds.map((id) => [id, run.steps.get(id)?.state === 'succeeded' ? 'skip' : 'apply']));
+}
+
+export type RollbackAction = 'undo' | 'skip-not-applied' | 'skip-undone' | 'skip-no-undo';
+
+/**
+ * What rollback does with each step. A step that started — whether it succeeded, failed or never
+ * recorded an end — may have changed something, so it is undone; one that never started is not;
+ * one whose undo already succeeded (a resumed rollback) is not undone again.
+ */
+export function rollbackActions(
+  run: RunRecord,
+  steps: ReadonlyArray<{ id: string; hasUndo: boolean }>,
+): Map<string, RollbackAction> {
+  const actions = new Map<string, RollbackAction>();
+  for (const { id, hasUndo } of steps) {
+    if (!run.steps.has(id)) actions.set(id, 'skip-not-applied');
+    else if (run.rollback?.undo.get(id) === 'succeeded') actions.set(id, 'skip-undone');
+    else if (!hasUndo) actions.set(id, 'skip-no-undo');
+    else actions.set(id, 'undo');
+  }
+  return actions;
+}
+
+/** The run a rollback applies to: the newest one not fully rolled back. */
+export function rollbackTarget(runs: readonly RunRecord[]): RunRecord | undefined {
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const run = runs[i]!;
+    if (run.rollback?.status !== 'succeeded') return run;
+  }
+  return undefined;
+}
+
+/**
+ * Why a new run may not start now, if it may not: a rollback that has not finished, or a newest
+ * run that neither succeeded nor was rolled back.
+ */
+export function blockingRun(runs: readonly RunRecord[]): { run: RunRecord; kind: 'run' | 'rollback' } | undefined {
+  const rollingBack = runs.find((run) => run.rollback && run.rollback.status !== 'succeeded');
+  if (rollingBack) return { run: rollingBack, kind: 'rollback' };
+  const last = runs.at(-1);
+  if (!last || last.rollback || last.status === 'succeeded') return undefined;
+  return { run: last, kind: 'run' };
+}

@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
+import { errorCode, errorMessage, isRetryable } from './errors.js';
+
+export interface RetryOptions {
+  /** Retries after the first attempt. */
+  retries?: number;
+  minTimeoutMs?: number;
+  maxTimeoutMs?: number;
+  /** Give up once this much time has passed since the first attempt. */
+  maxElapsedMs?: number;
+  /** Which errors are worth another attempt; CredsError.retryable by default. */
+  shouldRetry?: (error: unknown) => boolean;
+  onRetry?: (info: { attempt: number; delayMs: number; code: string; message: string }) => void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_RETRY = { retries: 4, minTimeoutMs: 200, maxTimeoutMs: 5_000 } as const;
+
+/**
+ * Runs `fn` again on retryable errors with exponential backoff and jitter (p-retry), within a bound
+ * of attempts and, optionally, of elapsed time. A server's retry-after (`retryAfterMs` on the error)
+ * is waited out first. Terminal errors are thrown at once, unchanged.
+ */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const shouldRetry = options.shouldRetry ?? isRetryable;
+  const minTimeout = options.minTimeoutMs ?? DEFAULT_RETRY.minTimeoutMs;
+  const maxTimeout = options.maxTimeoutMs ?? DEFAULT_RETRY.maxTimeoutMs;
+  const retries = options.retries ?? DEFAULT_RETRY.retries;
+  return pRetry(fn, {
+    retries,
+    minTimeout,
+    maxTimeout,
+    factor: 2,
+    randomize: true,
+    ...(options.maxElapsedMs === undefined ? {} : { maxRetryTime: options.maxElapsedMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    shouldRetry: ({ error }) => shouldRetry(error),
+    onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+      if (retriesLeft <= 0 || !shouldRetry(error)) return;
+      const hinted = (error as { retryAfterMs?: unknown }).retryAfterMs;
+      const delayMs = typeof hinted === 'number' ? hinted : minTimeout * 2 ** (attemptNumber - 1);
+      options.onRetry?.({
+        attempt: attemptNumber,
+        delayMs: Math.min(delayMs, typeof hinted === 'number' ? hinted : maxTimeout),
+        code: errorCode(error),
+        message: errorMessage(error),
+      });
+      if (typeof hinted === 'number' && hinted > 0) {
+        await sleep(hinted, undefined, options.signal ? { signal: options.signal } : undefined);
+      }
+    },
+  });
+}

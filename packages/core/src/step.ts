@@ -1,0 +1,50 @@
+import type { Logger } from './logger.js';
+
+/** What a step's read-only check found: in sync, or the changes apply would make. */
+export type CheckResult =
+  | { inSync: true; notes?: string[] }
+  | { inSync: false; changes: Change[]; notes?: string[] };
+
+export interface Change {
+  action: 'create' | 'update' | 'delete' | 'drift';
+  /** What is changed, for people: `IAM user ci-deployer`, `secret AWS_ACCESS_KEY_ID`. */
+  resource: string;
+  detail?: string;
+}
+
+export interface StepContext<Env = unknown> {
+  /** What the workflow was given: clients, config, store. */
+  readonly env: Env;
+  readonly runId: string;
+  readonly workflow: string;
+  readonly stepId: string;
+  /** Aborted when the run is being stopped; long waits should give up early. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** The output of a step that succeeded in this run (or earlier in a resumed run). */
+  output<T = unknown>(stepId: string): T | undefined;
+  /** Report progress to front-ends: "waiting 12 s for IAM propagation". */
+  progress(message: string, data?: Record<string, unknown>): void;
+}
+
+/**
+ * A unit of work. `id` is explicit and stable: the journal is keyed by it.
+ * - `apply` is idempotent (running it again after it succeeded, or after a crash half-way, reaches
+ *   the same state) and returns a JSON-serializable output with no secret in it.
+ * - `undo` reverses apply. It gets apply's output, or `undefined` when apply started but never
+ *   recorded an end (a crash mid-step): then it must find what is really there.
+ * - `check` is read-only and reports what apply would change.
+ */
+export interface Step<Env = unknown, Out = unknown> {
+  readonly id: string;
+  readonly title: string;
+  readonly dependsOn?: readonly string[];
+  apply(ctx: StepContext<Env>): Promise<Out>;
+  undo?(ctx: StepContext<Env>, output: Out | undefined): Promise<void>;
+  check?(ctx: StepContext<Env>): Promise<CheckResult>;
+}
+
+/** Type-checks a step definition without widening its output type. */
+export function defineStep<Env, Out>(step: Step<Env, Out>): Step<Env, Out> {
+  return step;
+}

@@ -1,0 +1,2 @@
+export * from './github/index.js';
+export * from './iam/index.js';
