@@ -23,7 +23,10 @@ export const DEFAULT_RETRY = { retries: 4, minTimeoutMs: 200, maxTimeoutMs: 5_00
  * is waited out first. Terminal errors are thrown at once, unchanged.
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const shouldRetry = options.shouldRetry ?? isRetryable;
+  // Once aborted, no further attempt starts; an attempt that already succeeded still counts
+  // (p-retry's own signal option would throw away a result that arrived after the abort).
+  const retryable = options.shouldRetry ?? isRetryable;
+  const shouldRetry = (error: unknown) => !options.signal?.aborted && retryable(error);
   const minTimeout = options.minTimeoutMs ?? DEFAULT_RETRY.minTimeoutMs;
   const maxTimeout = options.maxTimeoutMs ?? DEFAULT_RETRY.maxTimeoutMs;
   const retries = options.retries ?? DEFAULT_RETRY.retries;
@@ -34,7 +37,6 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     factor: 2,
     randomize: true,
     ...(options.maxElapsedMs === undefined ? {} : { maxRetryTime: options.maxElapsedMs }),
-    ...(options.signal ? { signal: options.signal } : {}),
     shouldRetry: ({ error }) => shouldRetry(error),
     onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
       if (retriesLeft <= 0 || !shouldRetry(error)) return;
@@ -47,7 +49,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
         message: errorMessage(error),
       });
       if (typeof hinted === 'number' && hinted > 0) {
-        await sleep(hinted, undefined, options.signal ? { signal: options.signal } : undefined);
+        await sleep(hinted, undefined, options.signal ? { signal: options.signal } : undefined).catch(() => {});
       }
     },
   });

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  blockingRun,
+  type JournalEntry,
+  replayJournal,
+  resumeActions,
+  rollbackActions,
+  rollbackTarget,
+} from '../src/index.js';
+
+// Journal in → next action out. Entries are abbreviated: [type, stepId?].
+type Short = [JournalEntry['type'], string?];
+const STEPS = ['a', 'b', 'c'];
+
+function journal(shorts: Short[], runId = 'r1'): JournalEntry[] {
+  return shorts.map(([type, stepId]) => {
+    const base = { v: 1 as const, at: '2026-01-01T00:00:00.000Z', runId };
+    switch (type) {
+      case 'run-started':
+        return { ...base, type, workflow: 'setup', steps: STEPS, pid: 1 };
+      case 'run-resumed':
+      case 'rollback-started':
+        return { ...base, type, pid: 1 };
+      case 'run-finished':
+      case 'rollback-finished':
+        return { ...base, type, status: 'succeeded' as const };
+      case 'step-failed':
+      case 'undo-failed':
+        return { ...base, type, stepId: stepId!, code: 'X', message: 'boom' };
+      case 'step-succeeded':
+        return { ...base, type, stepId: stepId!, output: { id: stepId } };
+      default:
+        return { ...base, type, stepId: stepId! };
+    }
+  }) as JournalEntry[];
+}
+
+const run = (shorts: Short[]) => replayJournal(journal(shorts))[0]!;
+
+describe('resume: journal in → next action out', () => {
+  it.each<[string, Short[], Record<string, string>]>([
+    ['nothing done', [['run-started']], { a: 'apply', b: 'apply', c: 'apply' }],
+    ['a done', [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a']], { a: 'skip', b: 'apply', c: 'apply' }],
+    [
+      'b started, never ended (crash mid-step)',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b']],
+      { a: 'skip', b: 'apply', c: 'apply' },
+    ],
+    [
+      'b failed',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b'], ['step-failed', 'b']],
+      { a: 'skip', b: 'apply', c: 'apply' },
+    ],
+    [
+      'resumed once already',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['run-resumed'], ['step-started', 'b'], ['step-succeeded', 'b']],
+      { a: 'skip', b: 'skip', c: 'apply' },
+    ],
+  ])('%s', (_name, shorts, expected) => {
+    expect(Object.fromEntries(resumeActions(run(shorts), STEPS))).toEqual(expected);
+  });
+});
+
+describe('rollback: journal in → next action out', () => {
+  const withUndo = STEPS.map((id) => ({ id, hasUndo: id !== 'c' }));
+  it.each<[string, Short[], Record<string, string>]>([
+    [
+      'all succeeded (c has no undo)',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b'], ['step-succeeded', 'b'], ['step-started', 'c'], ['step-succeeded', 'c'], ['run-finished']],
+      { a: 'undo', b: 'undo', c: 'skip-no-undo' },
+    ],
+    [
+      'b started and never ended: undone too (it may have changed something)',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b']],
+      { a: 'undo', b: 'undo', c: 'skip-not-applied' },
+    ],
+    [
+      'b failed: undone too',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b'], ['step-failed', 'b']],
+      { a: 'undo', b: 'undo', c: 'skip-not-applied' },
+    ],
+    [
+      'rollback interrupted after undoing b',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b'], ['step-succeeded', 'b'], ['rollback-started'], ['undo-started', 'b'], ['undo-succeeded', 'b'], ['undo-started', 'a']],
+      { a: 'undo', b: 'skip-undone', c: 'skip-not-applied' },
+    ],
+    [
+      'undo of b failed earlier: tried again',
+      [['run-started'], ['step-started', 'b'], ['step-succeeded', 'b'], ['rollback-started'], ['undo-started', 'b'], ['undo-failed', 'b']],
+      { a: 'skip-not-applied', b: 'undo', c: 'skip-not-applied' },
+    ],
+  ])('%s', (_name, shorts, expected) => {
+    expect(Object.fromEntries(rollbackActions(run(shorts), withUndo))).toEqual(expected);
+  });
+});
+
+describe('which run is blocking or targeted', () => {
+  const finished: Short[] = [['run-started'], ['run-finished']];
+  it.each<[string, JournalEntry[], string | undefined, string | undefined]>([
+    ['empty journal', [], undefined, undefined],
+    ['finished run', journal(finished), undefined, 'r1'],
+    ['unfinished run', journal([['run-started']]), 'run:r1', 'r1'],
+    ['rolled-back run', journal([...finished, ['rollback-started'], ['rollback-finished']]), undefined, undefined],
+    ['rollback in progress', journal([...finished, ['rollback-started']]), 'rollback:r1', 'r1'],
+    [
+      'second run rolled back, first finished',
+      [...journal(finished), ...journal([...finished, ['rollback-started'], ['rollback-finished']], 'r2')],
+      undefined,
+      'r1',
+    ],
+  ])('%s', (_name, entries, blocking, target) => {
+    const runs = replayJournal(entries);
+    const b = blockingRun(runs);
+    expect(b ? `${b.kind}:${b.run.runId}` : undefined).toBe(blocking);
+    expect(rollbackTarget(runs)?.runId).toBe(target);
+  });
+});
