@@ -1,0 +1,137 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { KeyStore, StoredKey } from '@creds/core';
+import writeFileAtomic from 'write-file-atomic';
+import { ioError } from './errors.js';
+import { type Entries, parseKeyFile, serializeKeyFile } from './file-format.js';
+import { withFileLock } from './file-lock.js';
+import { assertGitIgnored } from './git-ignore.js';
+import { assertPrivateFile, ensurePrivateDir, POSIX } from './permissions.js';
+import { SerialQueue } from './serial-queue.js';
+import { validateEntry, validateName } from './validate.js';
+
+export interface JsonStoreOptions {
+  /** The key file. Its folder is created 0700 when missing. */
+  path: string;
+  /** Said once per store when the folder is listable by others. Default: process.emitWarning. */
+  onWarning?: (message: string) => void;
+  /** How long a write waits for another process's lock on the file. Default 10 s. */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * A KeyStore on one local JSON file holding several keys, one per entry name:
+ * `{ "version": 1, "keys": { "<name>": { accessKeyId, secretAccessKey, region?, note?, createdAt? } } }`.
+ *
+ * Writes are atomic (temp file, fsync, rename; the folder fsync'd after), 0600, in a 0700 folder,
+ * and serialized: in this process by a queue, across processes by `<file>.lock`. Reading refuses a
+ * file others can read; writing refuses a file a git work tree would not ignore.
+ */
+export function createJsonStore(options: JsonStoreOptions): KeyStore {
+  const path = resolve(options.path);
+  const dir = dirname(path);
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  const queue = new SerialQueue();
+  let warned = false;
+  const warn = (message: string): void => {
+    if (warned) return;
+    warned = true;
+    if (options.onWarning) options.onWarning(message);
+    else process.emitWarning(message, { code: 'CREDS_STORE_DIR_VISIBLE' });
+  };
+
+  async function readEntries(): Promise<Entries> {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, constants.O_RDONLY | (POSIX ? constants.O_NOFOLLOW : 0));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+      throw ioError('open', path, error);
+    }
+    try {
+      // Checked on the open descriptor, so the file cannot be swapped between check and read.
+      assertPrivateFile(path, (await handle.stat()).mode);
+      return parseKeyFile(await handle.readFile('utf8'), path);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function writeEntries(entries: Entries): Promise<void> {
+    try {
+      await writeFileAtomic(path, serializeKeyFile(entries), { mode: 0o600, fsync: true });
+    } catch (error) {
+      throw ioError('write', path, error);
+    }
+    await fsyncDir(dir);
+  }
+
+  /** Read, change, write — one at a time in this process, under the file lock across processes. */
+  function update<T>(change: (entries: Entries) => { result: T; changed: boolean }): Promise<T> {
+    return queue.run(async () => {
+      await assertGitIgnored(path);
+      await ensurePrivateDir(dir, warn);
+      return withFileLock(`${path}.lock`, lockTimeoutMs, async () => {
+        const entries = await readEntries();
+        const { result, changed } = change(entries);
+        if (changed) await writeEntries(entries);
+        return result;
+      });
+    });
+  }
+
+  return {
+    type: 'json',
+    describe: () => path,
+
+    async get(name: string): Promise<StoredKey | undefined> {
+      validateName(name);
+      const key = (await readEntries()).get(name);
+      return key === undefined ? undefined : { ...key };
+    },
+
+    async put(name: string, key: StoredKey): Promise<void> {
+      validateEntry(name, key);
+      const stored: StoredKey = { ...key, createdAt: key.createdAt ?? new Date().toISOString() };
+      await update((entries) => {
+        entries.set(name, stored);
+        return { result: undefined, changed: true };
+      });
+    },
+
+    async delete(name: string): Promise<boolean> {
+      validateName(name);
+      if (!(await readEntries()).has(name)) return false;
+      return update((entries) => {
+        const existed = entries.delete(name);
+        return { result: existed, changed: existed };
+      });
+    },
+
+    async list(): Promise<string[]> {
+      return [...(await readEntries()).keys()];
+    },
+
+    async check(): Promise<void> {
+      await readEntries();
+      await assertGitIgnored(path);
+      await ensurePrivateDir(dir, warn);
+    },
+  };
+}
+
+/** Makes the rename itself durable (POSIX; Windows cannot open folders). */
+async function fsyncDir(dir: string): Promise<void> {
+  if (!POSIX) return;
+  try {
+    const handle = await open(dir, constants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw ioError('sync the folder', dir, error);
+  }
+}

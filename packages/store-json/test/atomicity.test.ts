@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createJsonStore } from '../src/index.js';
+import { makeTempDir } from './temp-dir.js';
+
+const writer = fileURLToPath(new URL('./fixtures/writer.mjs', import.meta.url));
+const KILLS = 25;
+const BYTES = 2 * 1024 * 1024;
+
+function startWriter(args: string[]): ChildProcess {
+  return spawn(process.execPath, [writer, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function firstWrite(child: ChildProcess): Promise<void> {
+  await once(child.stdout!, 'data');
+}
+
+describe('json store atomicity with real processes', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+  });
+  afterEach(() => cleanup());
+
+  it(`leaves the old or the new file, never a torn one, across ${KILLS} SIGKILLs mid-write`, async () => {
+    const path = join(dir, 'keys.json');
+    let lastGeneration = 0;
+    for (let kill = 0; kill < KILLS; kill++) {
+      const child = startWriter(['loop', path, String(BYTES)]);
+      await firstWrite(child);
+      await new Promise((r) => setTimeout(r, Math.random() * 150));
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+
+      // The raw file parses and is internally consistent...
+      const data = JSON.parse(await readFile(path, 'utf8'));
+      const big = data.keys.big;
+      const generation = Number(big.note.replace('generation ', ''));
+      expect(big.accessKeyId).toBe(`AKIA${String(generation).padStart(16, '0')}`);
+      expect(big.secretAccessKey).toBe(`gen-${generation}-${String(generation % 10).repeat(BYTES)}`);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      // ...and the store reads it.
+      expect((await createJsonStore({ path }).get('big'))?.accessKeyId).toBe(big.accessKeyId);
+      lastGeneration = generation;
+    }
+    expect(lastGeneration).toBeGreaterThanOrEqual(1);
+    // Killed writers may leave their temp file behind, never a half-written key file.
+    const stray = (await readdir(dir)).filter((f) => f !== 'keys.json' && !f.startsWith('keys.json.'));
+    expect(stray).toEqual([]);
+  }, 120_000);
+
+  it('loses no entry when several processes put at once', async () => {
+    const path = join(dir, 'keys.json');
+    const children = ['p1', 'p2', 'p3'].map((prefix) => startWriter(['many', path, prefix, '10']));
+    const codes = await Promise.all(children.map(async (c) => (await once(c, 'exit'))[0]));
+    expect(codes).toEqual([0, 0, 0]);
+    const names = await createJsonStore({ path }).list();
+    expect(names).toHaveLength(30);
+    for (const prefix of ['p1', 'p2', 'p3']) for (let i = 0; i < 10; i++) expect(names).toContain(`${prefix}-${i}`);
+  }, 60_000);
+
+  it('serializes concurrent puts from one process', async () => {
+    const path = join(dir, 'keys.json');
+    const a = createJsonStore({ path });
+    const b = createJsonStore({ path });
+    const { Secret } = await import('@creds/core');
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).put(`n${i}`, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: new Secret(`s${i}`) }),
+      ),
+    );
+    expect((await a.list()).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`).sort());
+  });
+});
