@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './http.js';
+import type { TokenState, WorldState } from './world.js';
+
+/** The token of a request: `Authorization: token X` or `Bearer X`. 401 when absent or unknown. */
+export function authenticate(req: IncomingMessage, world: WorldState): TokenState {
+  const header = req.headers.authorization;
+  if (!header) throw new HttpError(401, 'Requires authentication');
+  const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim());
+  const token = match?.[1] ? world.tokens[match[1]] : undefined;
+  if (!token) throw new HttpError(401, 'Bad credentials');
+  return token;
+}
+
+/** What an endpoint needs, in both permission models. */
+export interface Requirement {
+  /** Any one of these classic scopes is enough. */
+  scopes: string[];
+  /** Fine-grained permission sets; any one set, all of its entries, is enough. */
+  permissions: Array<Record<string, 'read' | 'write'>>;
+}
+
+const level = { read: 1, write: 2 } as const;
+
+/** 403 with x-accepted-github-permissions / x-accepted-oauth-scopes when the token lacks it. */
+export function authorize(token: TokenState, need: Requirement): void {
+  const classicOk = token.scopes === undefined || need.scopes.some((s) => token.scopes!.includes(s));
+  const fineOk =
+    token.permissions === undefined ||
+    need.permissions.some((set) =>
+      Object.entries(set).every(([name, access]) => {
+        const granted = token.permissions![name];
+        return granted !== undefined && level[granted] >= level[access];
+      }),
+    );
+  if (classicOk && fineOk) return;
+  throw new HttpError(403, 'Resource not accessible by personal access token', {
+    'x-accepted-github-permissions': need.permissions
+      .map((set) => Object.entries(set).map(([n, a]) => `${n}=${a}`).join(','))
+      .join('; '),
+    'x-accepted-oauth-scopes': need.scopes.join(', '),
+  });
+}
+
+/** Fine-grained tokens limited to some repositories see the others as absent (404). */
+export function canSee(token: TokenState, fullName: string): boolean {
+  return token.repositories === undefined || token.repositories.some((r) => r.toLowerCase() === fullName.toLowerCase());
+}

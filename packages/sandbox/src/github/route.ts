@@ -1,0 +1,52 @@
+import type { Reply } from './http.js';
+import type { TokenState, WorldStore } from './world.js';
+
+export interface RouteContext {
+  method: string;
+  /** Path parameters, URL-decoded, by name. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: string;
+  token: TokenState;
+  store: WorldStore;
+}
+
+export type Handler = (ctx: RouteContext) => Reply | Promise<Reply>;
+
+export interface Route {
+  method: string;
+  segments: string[];
+  handler: Handler;
+}
+
+export function route(spec: string, handler: Handler): Route {
+  const [method, path] = spec.split(' ') as [string, string];
+  return { method, segments: path.split('/').filter(Boolean), handler };
+}
+
+/** Matches a path (already split, not yet decoded) against the table. */
+export function match(routes: readonly Route[], method: string, parts: string[]): { route: Route; params: Record<string, string> } | 'method' | undefined {
+  let pathMatched = false;
+  for (const r of routes) {
+    if (r.segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const ok = r.segments.every((seg, i) => {
+      const part = parts[i]!;
+      if (seg.startsWith(':')) {
+        params[seg.slice(1)] = decodeURIComponent(part);
+        return true;
+      }
+      return seg === part;
+    });
+    if (!ok) continue;
+    pathMatched = true;
+    if (r.method === method) return { route: r, params };
+  }
+  return pathMatched ? 'method' : undefined;
+}
+
+export function page<T>(items: T[], query: URLSearchParams): T[] {
+  const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
+  const pageNo = Math.max(1, Number(query.get('page') ?? 1) || 1);
+  return items.slice((pageNo - 1) * perPage, pageNo * perPage);
+}

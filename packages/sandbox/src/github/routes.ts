@@ -1,0 +1,40 @@
+import { getRepo, getUser } from './meta.js';
+import { type Route, route } from './route.js';
+import {
+  addSelectedRepo,
+  deleteSecret,
+  getPublicKey,
+  getSecret,
+  listSecrets,
+  listSelectedRepos,
+  putSecret,
+  removeSelectedRepo,
+  setSelectedRepos,
+} from './secrets.js';
+import { createVariable, deleteVariable, getVariable, listVariables, updateVariable } from './variables.js';
+
+const REPO = '/repos/:owner/:repo/actions';
+const ENV = '/repos/:owner/:repo/environments/:environment';
+const ORG = '/orgs/:org/actions';
+
+/** Every endpoint the sandbox speaks; secrets and variables at the three levels share handlers. */
+export const routes: readonly Route[] = [
+  route('GET /user', getUser),
+  route('GET /repos/:owner/:repo', getRepo),
+  ...[REPO, ENV, ORG].flatMap((base) => [
+    route(`GET ${base}/secrets/public-key`, getPublicKey),
+    route(`GET ${base}/secrets`, listSecrets),
+    route(`GET ${base}/secrets/:name`, getSecret),
+    route(`PUT ${base}/secrets/:name`, putSecret),
+    route(`DELETE ${base}/secrets/:name`, deleteSecret),
+    route(`GET ${base}/variables`, listVariables),
+    route(`POST ${base}/variables`, createVariable),
+    route(`GET ${base}/variables/:name`, getVariable),
+    route(`PATCH ${base}/variables/:name`, updateVariable),
+    route(`DELETE ${base}/variables/:name`, deleteVariable),
+  ]),
+  route(`GET ${ORG}/secrets/:name/repositories`, listSelectedRepos),
+  route(`PUT ${ORG}/secrets/:name/repositories`, setSelectedRepos),
+  route(`PUT ${ORG}/secrets/:name/repositories/:repositoryId`, addSelectedRepo),
+  route(`DELETE ${ORG}/secrets/:name/repositories/:repositoryId`, removeSelectedRepo),
+];

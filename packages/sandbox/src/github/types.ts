@@ -1,0 +1,139 @@
+/** A token the sandbox accepts. With neither `scopes` nor `permissions` it may do anything. */
+export interface SandboxTokenOptions {
+  token: string;
+  /** The user the token belongs to (`GET /user`); `sandbox-user` by default. */
+  login?: string;
+  /** Classic token scopes: `repo` (repository and environment secrets), `admin:org` (org secrets). */
+  scopes?: string[];
+  /**
+   * Fine-grained permissions: `secrets`, `environments`, `variables`, `organization_secrets`,
+   * `organization_variables`, each `read` or `write`.
+   */
+  permissions?: Record<string, 'read' | 'write'>;
+  /** Fine-grained tokens may be limited to some repositories (`owner/name`). */
+  repositories?: string[];
+}
+
+export interface SandboxRepoOptions {
+  owner: string;
+  name: string;
+  private?: boolean;
+  environments?: string[];
+}
+
+export interface SandboxRateLimitOptions {
+  /** Primary limit per token and hour (GitHub: 5,000). */
+  limit?: number;
+  /** Content-creating requests (POST/PUT/PATCH/DELETE) per token and minute before the secondary limit (GitHub: about 80). */
+  writesPerMinute?: number;
+  /** Status of a secondary-limit answer: GitHub uses both. 403 by default. */
+  secondaryStatus?: 403 | 429;
+  /** `retry-after` of a secondary-limit answer, in (scaled) seconds; 60 by default. */
+  secondaryRetryAfterSeconds?: number;
+}
+
+export interface GitHubSandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** 127.0.0.1 by default. */
+  host?: string;
+  /** Keep the world in this JSON file (atomic writes, shared by processes). In memory otherwise. */
+  stateFile?: string;
+  tokens?: SandboxTokenOptions[];
+  repos?: SandboxRepoOptions[];
+  /** Organizations by login. */
+  orgs?: string[];
+  /** Delay before every answer; default from CREDS_SANDBOX_LATENCY_MS, else 0. */
+  latencyMs?: number;
+  /** Share of requests answered with a 5xx; default from CREDS_SANDBOX_ERROR_RATE, else 0. */
+  errorRate?: number;
+  /**
+   * Real milliseconds per sandbox millisecond for rate-limit windows and retry-after waits:
+   * 0.01 makes GitHub's 60 s wait last 600 ms. Default from CREDS_SANDBOX_TIME_SCALE, else 1.
+   */
+  timeScale?: number;
+  rateLimit?: SandboxRateLimitOptions;
+  /** Random source for the error rate (tests pass a deterministic one). */
+  random?: () => number;
+}
+
+/** A secret scope as the control API names it. */
+export type SandboxScope = { owner: string; repo: string; environment?: string } | { org: string };
+
+export interface SandboxRequestLogEntry {
+  at: string;
+  method: string;
+  /** Path and query, as received. */
+  path: string;
+  status: number;
+  /** POST, PUT, PATCH and DELETE count as writes. */
+  write: boolean;
+  durationMs: number;
+  /** Login of the token's user, when the token was known. Never the token. */
+  login?: string;
+}
+
+export interface SandboxCounts {
+  total: number;
+  reads: number;
+  writes: number;
+  byStatus: Record<number, number>;
+}
+
+export interface FailNextOptions {
+  /** How many matching requests fail (default 1). */
+  count?: number;
+  /** 500 by default. */
+  status?: number;
+  method?: string;
+  /** Only requests whose path matches. */
+  path?: RegExp;
+}
+
+export interface SandboxSecretInfo {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  visibility?: 'all' | 'private' | 'selected';
+  selectedRepositoryIds?: number[];
+}
+
+export interface GitHubSandbox {
+  /** Base URL for Octokit's `baseUrl` and GITHUB_API_URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+
+  /** Every request answered so far, oldest first. */
+  readonly requests: readonly SandboxRequestLogEntry[];
+  counts(): SandboxCounts;
+  /** Forget the request log and counters. */
+  resetLog(): void;
+
+  addToken(token: SandboxTokenOptions): void;
+  addRepo(repo: SandboxRepoOptions): { id: number };
+  addOrg(login: string): { id: number };
+  addEnvironment(owner: string, repo: string, environment: string): void;
+  repoId(owner: string, repo: string): number | undefined;
+
+  /** Replace the scope's key pair; its `key_id` changes. Returns the new key id. */
+  rotatePublicKey(scope: SandboxScope): string;
+  publicKeyId(scope: SandboxScope): string;
+  /** The decrypted value of a secret, or undefined. Sandbox only: GitHub never returns values. */
+  secretValue(scope: SandboxScope, name: string): string | undefined;
+  secret(scope: SandboxScope, name: string): SandboxSecretInfo | undefined;
+  secretNames(scope: SandboxScope): string[];
+  /** Change (or create) a secret behind creds' back; its updated_at moves forward by at least 1 s. */
+  setSecretValue(scope: SandboxScope, name: string, value: string): void;
+  deleteSecretDirectly(scope: SandboxScope, name: string): void;
+  variable(scope: SandboxScope, name: string): { name: string; value: string; createdAt: string; updatedAt: string } | undefined;
+
+  setLatency(ms: number): void;
+  setErrorRate(rate: number): void;
+  /** The next matching request(s) get a 5xx. */
+  failNext(options?: FailNextOptions): void;
+  /** The next write of the token (every token when omitted) hits the secondary limit. */
+  triggerSecondaryRateLimit(options?: { token?: string; retryAfterSeconds?: number }): void;
+  /** Spend the token's primary limit; it resets after `resetInSeconds` (scaled; 3600 by default). */
+  exhaustPrimaryRateLimit(token: string, resetInSeconds?: number): void;
+}

@@ -1,0 +1,168 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { KeyPair } from './crypto.js';
+
+/** One secret as the sandbox holds it. The value is kept decrypted: this is a test double. */
+export interface SecretRecord {
+  name: string;
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+  visibility?: 'all' | 'private' | 'selected';
+  selectedRepositoryIds?: number[];
+}
+
+export interface VariableRecord {
+  name: string;
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+  visibility?: 'all' | 'private' | 'selected';
+  selectedRepositoryIds?: number[];
+}
+
+/** What every secret scope has: its key pair, its secrets and its variables (keyed upper-case). */
+export interface ScopeState {
+  key: KeyPair;
+  secrets: Record<string, SecretRecord>;
+  variables: Record<string, VariableRecord>;
+}
+
+export interface RepoState extends ScopeState {
+  id: number;
+  owner: string;
+  name: string;
+  private: boolean;
+  environments: Record<string, ScopeState>;
+}
+
+export interface OrgState extends ScopeState {
+  id: number;
+  login: string;
+}
+
+export interface TokenState {
+  token: string;
+  login: string;
+  /** Classic token scopes (`repo`, `admin:org`, …); absent means not a classic token. */
+  scopes?: string[];
+  /** Fine-grained permissions (`secrets: 'write'`, …); absent means not fine-grained. */
+  permissions?: Record<string, 'read' | 'write'>;
+  /** Fine-grained tokens see only these repositories (`owner/name`); absent means all. */
+  repositories?: string[];
+}
+
+export interface WorldState {
+  version: 1;
+  nextId: number;
+  nextKeyId: number;
+  tokens: Record<string, TokenState>;
+  /** Keyed by `owner/name` lower-cased (GitHub matches repository names case-insensitively). */
+  repos: Record<string, RepoState>;
+  /** Keyed by login lower-cased. */
+  orgs: Record<string, OrgState>;
+}
+
+export function emptyWorld(): WorldState {
+  return { version: 1, nextId: 1000, nextKeyId: 1, tokens: {}, repos: {}, orgs: {} };
+}
+
+/**
+ * The world, in memory or in a JSON file shared by processes. With a file, every read reloads it
+ * when another process changed it, and every change is a locked read-modify-write replaced
+ * atomically (write to a temp file, fsync, rename), so concurrent servers and consecutive CLI runs
+ * see one world.
+ */
+export class WorldStore {
+  readonly #file: string | undefined;
+  #state: WorldState;
+  #stamp = '';
+
+  constructor(file: string | undefined) {
+    this.#file = file;
+    this.#state = emptyWorld();
+    if (file) {
+      mkdirSync(dirname(file), { recursive: true });
+      this.#reload();
+    }
+  }
+
+  /** The current world, for reading only. */
+  read(): WorldState {
+    if (this.#file) this.#reload();
+    return this.#state;
+  }
+
+  /** Applies a change under the file lock; the change sees the newest state. */
+  mutate<T>(change: (state: WorldState) => T): T {
+    if (!this.#file) return change(this.#state);
+    const release = lockFile(`${this.#file}.lock`);
+    try {
+      this.#reload();
+      const result = change(this.#state);
+      this.#write();
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  #reload(): void {
+    const file = this.#file!;
+    if (!existsSync(file)) return;
+    const st = statSync(file);
+    const stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    if (stamp === this.#stamp) return;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as WorldState;
+    if (parsed.version !== 1) throw new Error(`sandbox state ${file}: unsupported version ${String(parsed.version)}`);
+    this.#state = parsed;
+    this.#stamp = stamp;
+  }
+
+  #write(): void {
+    const file = this.#file!;
+    const tmp = `${file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(this.#state, null, 2));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    const st = statSync(file);
+    this.#stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
+  }
+}
+
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 5_000;
+
+/** A lock file taken with O_EXCL; a lock older than 10 s is taken to be left by a dead process. */
+function lockFile(path: string): () => void {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(path).mtimeMs > LOCK_STALE_MS) unlinkSync(path);
+      } catch {
+        // released meanwhile
+      }
+      if (Date.now() > deadline) throw new Error(`sandbox state lock ${path} is held by another process`);
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}

@@ -1,0 +1,280 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Octokit } from '@octokit/rest';
+import sodium from 'libsodium-wrappers';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type GitHubSandbox, startGitHubServer } from '../src/github/index.js';
+
+// The server is checked against GitHub's documented behaviour with a plain Octokit (no retry or
+// throttling plugins) and libsodium used directly, so nothing of the product is involved.
+
+const TOKEN = 'ghp_sandboxAllPowerful000000000000000000';
+const repo = { owner: 'octo', repo: 'app' };
+
+async function seal(value: string, key: string): Promise<string> {
+  await sodium.ready;
+  const v = sodium.base64_variants.ORIGINAL;
+  return sodium.to_base64(sodium.crypto_box_seal(sodium.from_string(value), sodium.from_base64(key, v)), v);
+}
+
+async function statusOf(p: Promise<{ status: number }>): Promise<number> {
+  try {
+    return (await p).status;
+  } catch (error) {
+    return (error as { status: number }).status;
+  }
+}
+
+interface HttpFailure {
+  status: number;
+  message: string;
+  response: { headers: Record<string, string> };
+}
+
+async function failure(p: Promise<unknown>): Promise<HttpFailure> {
+  try {
+    await p;
+  } catch (error) {
+    return error as HttpFailure;
+  }
+  throw new Error('expected the request to fail');
+}
+
+let gh: GitHubSandbox;
+let octokit: Octokit;
+
+beforeEach(async () => {
+  gh = await startGitHubServer({
+    tokens: [
+      { token: TOKEN, login: 'octocat' },
+      { token: 'ghp_classicNoRepo', scopes: ['read:user'] },
+      { token: 'github_pat_readOnly', permissions: { secrets: 'read' } },
+      { token: 'github_pat_other', permissions: { secrets: 'write' }, repositories: ['octo/other'] },
+    ],
+    repos: [{ owner: 'octo', name: 'app', environments: ['prod/eu'] }, { owner: 'octo', name: 'other' }],
+    orgs: ['octo-org'],
+    timeScale: 0.01,
+  });
+  octokit = new Octokit({ auth: TOKEN, baseUrl: gh.url });
+});
+afterEach(async () => {
+  await gh.close();
+});
+
+async function put(name: string, value: string, over: Record<string, unknown> = {}) {
+  const { data: key } = await octokit.rest.actions.getRepoPublicKey(repo);
+  return octokit.rest.actions.createOrUpdateRepoSecret({
+    ...repo,
+    secret_name: name,
+    encrypted_value: await seal(value, key.key),
+    key_id: key.key_id,
+    ...over,
+  });
+}
+
+describe('GitHub sandbox: secrets as documented', () => {
+  it('creates with 201, updates with 204, and never returns the value', async () => {
+    expect((await put('AWS_ACCESS_KEY_ID', 'AKIA1')).status).toBe(201);
+    expect((await put('aws_access_key_id', 'AKIA2')).status).toBe(204);
+    const { data } = await octokit.rest.actions.getRepoSecret({ ...repo, secret_name: 'AWS_ACCESS_KEY_ID' });
+    expect(Object.keys(data).sort()).toEqual(['created_at', 'name', 'updated_at']);
+    expect(data.name).toBe('AWS_ACCESS_KEY_ID');
+    expect(data.updated_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(gh.secretValue({ owner: 'octo', repo: 'app' }, 'AWS_ACCESS_KEY_ID')).toBe('AKIA2');
+    const list = await octokit.rest.actions.listRepoSecrets(repo);
+    expect(list.data.total_count).toBe(1);
+  });
+
+  it.each([
+    ['1ST', 'leading digit'],
+    ['GITHUB_TOKEN', 'GITHUB_ prefix'],
+    ['github_thing', 'GITHUB_ prefix in lower case'],
+    ['HAS-DASH', 'dash'],
+    ['HAS%20SPACE', 'space'],
+  ])('refuses the name %s (%s) with 422', async (name) => {
+    expect(await statusOf(put(decodeURIComponent(name), 'v'))).toBe(422);
+    expect(gh.secretNames({ owner: 'octo', repo: 'app' })).toEqual([]);
+  });
+
+  it('accepts _LEADING_UNDERSCORE and digits after the first character', async () => {
+    expect((await put('_X1', 'v')).status).toBe(201);
+  });
+
+  it('answers 422 without key_id, with a stale key_id, and for a box that does not open', async () => {
+    const { data: key } = await octokit.rest.actions.getRepoPublicKey(repo);
+    const sealed = await seal('v', key.key);
+    const send = (body: Record<string, unknown>) => statusOf(octokit.request('PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}', { ...repo, secret_name: 'S', ...body } as never));
+    expect(await send({ encrypted_value: sealed })).toBe(422);
+    gh.rotatePublicKey({ owner: 'octo', repo: 'app' });
+    expect(await send({ encrypted_value: sealed, key_id: key.key_id })).toBe(422);
+    const { data: fresh } = await octokit.rest.actions.getRepoPublicKey(repo);
+    expect(fresh.key_id).not.toBe(key.key_id);
+    expect(await send({ encrypted_value: sealed, key_id: fresh.key_id })).toBe(422);
+    expect(await send({ encrypted_value: Buffer.from('x'.repeat(80)).toString('base64'), key_id: fresh.key_id })).toBe(422);
+    expect(await send({ encrypted_value: await seal('v', fresh.key), key_id: fresh.key_id })).toBe(201);
+  });
+
+  it('accepts 48 KB and refuses one byte more', async () => {
+    expect((await put('BIG', 'x'.repeat(48 * 1024))).status).toBe(201);
+    expect(await statusOf(put('BIGGER', 'x'.repeat(48 * 1024 + 1)))).toBe(422);
+  });
+
+  it('deletes with 204, then 404', async () => {
+    await put('GONE', 'v');
+    expect((await octokit.rest.actions.deleteRepoSecret({ ...repo, secret_name: 'gone' })).status).toBe(204);
+    expect(await statusOf(octokit.rest.actions.deleteRepoSecret({ ...repo, secret_name: 'GONE' }))).toBe(404);
+    expect(await statusOf(octokit.rest.actions.getRepoSecret({ ...repo, secret_name: 'GONE' }))).toBe(404);
+  });
+
+  it('serves environment secrets under a URL-encoded environment name', async () => {
+    const scope = { ...repo, environment_name: 'prod/eu' };
+    const { data: key } = await octokit.rest.actions.getEnvironmentPublicKey(scope);
+    const put201 = await octokit.rest.actions.createOrUpdateEnvironmentSecret({ ...scope, secret_name: 'E', encrypted_value: await seal('é', key.key), key_id: key.key_id });
+    expect(put201.status).toBe(201);
+    expect(gh.secretValue({ owner: 'octo', repo: 'app', environment: 'prod/eu' }, 'E')).toBe('é');
+    expect(await statusOf(octokit.rest.actions.getEnvironmentPublicKey({ ...repo, environment_name: 'nope' }))).toBe(404);
+  });
+
+  it('keeps org secret visibility and selection, changeable without the value', async () => {
+    const appId = gh.repoId('octo', 'app')!;
+    const otherId = gh.repoId('octo', 'other')!;
+    const { data: key } = await octokit.rest.actions.getOrgPublicKey({ org: 'octo-org' });
+    const encrypted = await seal('v', key.key);
+    expect(await statusOf(octokit.rest.actions.createOrUpdateOrgSecret({ org: 'octo-org', secret_name: 'O', encrypted_value: encrypted, key_id: key.key_id } as never))).toBe(422);
+    const res = await octokit.rest.actions.createOrUpdateOrgSecret({ org: 'octo-org', secret_name: 'O', encrypted_value: encrypted, key_id: key.key_id, visibility: 'selected', selected_repository_ids: [appId] });
+    expect(res.status).toBe(201);
+    await octokit.rest.actions.addSelectedRepoToOrgSecret({ org: 'octo-org', secret_name: 'O', repository_id: otherId });
+    await octokit.rest.actions.removeSelectedRepoFromOrgSecret({ org: 'octo-org', secret_name: 'O', repository_id: appId });
+    const { data } = await octokit.rest.actions.listSelectedReposForOrgSecret({ org: 'octo-org', secret_name: 'O' });
+    expect(data.repositories.map((r) => r.full_name)).toEqual(['octo/other']);
+    await octokit.rest.actions.setSelectedReposForOrgSecret({ org: 'octo-org', secret_name: 'O', selected_repository_ids: [appId, otherId] });
+    expect(gh.secret({ org: 'octo-org' }, 'O')?.selectedRepositoryIds).toEqual([appId, otherId]);
+    expect((await octokit.rest.actions.getOrgSecret({ org: 'octo-org', secret_name: 'O' })).data.visibility).toBe('selected');
+  });
+});
+
+describe('GitHub sandbox: variables', () => {
+  it('creates with 201, refuses a second create with 409, updates with 204, deletes with 204 then 404', async () => {
+    expect((await octokit.rest.actions.createRepoVariable({ ...repo, name: 'AWS_REGION', value: 'eu-west-1' })).status).toBe(201);
+    expect(await statusOf(octokit.rest.actions.createRepoVariable({ ...repo, name: 'aws_region', value: 'x' }))).toBe(409);
+    expect((await octokit.rest.actions.updateRepoVariable({ ...repo, name: 'AWS_REGION', value: 'us-east-1' })).status).toBe(204);
+    expect((await octokit.rest.actions.getRepoVariable({ ...repo, name: 'AWS_REGION' })).data.value).toBe('us-east-1');
+    expect((await octokit.rest.actions.deleteRepoVariable({ ...repo, name: 'AWS_REGION' })).status).toBe(204);
+    expect(await statusOf(octokit.rest.actions.deleteRepoVariable({ ...repo, name: 'AWS_REGION' }))).toBe(404);
+    expect(await statusOf(octokit.rest.actions.createRepoVariable({ ...repo, name: 'GITHUB_X', value: 'x' }))).toBe(422);
+  });
+
+  it('serves environment and org variables', async () => {
+    await octokit.rest.actions.createEnvironmentVariable({ ...repo, environment_name: 'prod/eu', name: 'R', value: 'a' });
+    expect(gh.variable({ owner: 'octo', repo: 'app', environment: 'prod/eu' }, 'R')?.value).toBe('a');
+    await octokit.rest.actions.createOrgVariable({ org: 'octo-org', name: 'R', value: 'b', visibility: 'all' });
+    expect((await octokit.rest.actions.getOrgVariable({ org: 'octo-org', name: 'r' })).data.value).toBe('b');
+  });
+});
+
+describe('GitHub sandbox: authentication and permissions', () => {
+  it('answers 401 for an unknown token and for none', async () => {
+    const stranger = new Octokit({ baseUrl: gh.url, auth: 'ghp_unknown' });
+    expect(await statusOf(stranger.rest.users.getAuthenticated())).toBe(401);
+    const anonymous = new Octokit({ baseUrl: gh.url });
+    expect(await statusOf(anonymous.rest.repos.get(repo))).toBe(401);
+  });
+
+  it('accepts both "token X" and "Bearer X"', async () => {
+    for (const scheme of ['token', 'Bearer']) {
+      const res = await octokit.request('GET /user', { headers: { authorization: `${scheme} ${TOKEN}` } });
+      expect(res.data.login).toBe('octocat');
+    }
+  });
+
+  it('answers 403 naming what was needed when a scope or permission is missing', async () => {
+    const classic = new Octokit({ baseUrl: gh.url, auth: 'ghp_classicNoRepo' });
+    const err = await failure(classic.rest.actions.getRepoPublicKey(repo));
+    expect(err.status).toBe(403);
+    expect(err.response.headers['x-accepted-oauth-scopes']).toBe('repo');
+    expect(err.response.headers['x-accepted-github-permissions']).toBe('secrets=read');
+
+    const readOnly = new Octokit({ baseUrl: gh.url, auth: 'github_pat_readOnly' });
+    expect((await readOnly.rest.actions.getRepoPublicKey(repo)).status).toBe(200);
+    const denied = await failure(readOnly.rest.actions.deleteRepoSecret({ ...repo, secret_name: 'X' }));
+    expect(denied.status).toBe(403);
+    expect(denied.response.headers['x-accepted-github-permissions']).toBe('secrets=write');
+  });
+
+  it('answers 404 for unknown repositories and for repositories a token was not given', async () => {
+    expect(await statusOf(octokit.rest.repos.get({ owner: 'octo', repo: 'missing' }))).toBe(404);
+    const limited = new Octokit({ baseUrl: gh.url, auth: 'github_pat_other' });
+    expect(await statusOf(limited.rest.repos.get(repo))).toBe(404);
+    expect((await limited.rest.repos.get({ owner: 'octo', repo: 'other' })).status).toBe(200);
+  });
+});
+
+describe('GitHub sandbox: limits, faults and the log', () => {
+  it('sends x-ratelimit headers and refuses with 403 once the primary limit is spent', async () => {
+    const res = await octokit.rest.users.getAuthenticated();
+    expect(res.headers['x-ratelimit-limit']).toBe('5000');
+    expect(res.headers['x-ratelimit-remaining']).toBe('4999');
+    expect(res.headers['x-ratelimit-resource']).toBe('core');
+    gh.exhaustPrimaryRateLimit(TOKEN);
+    const err = await failure(octokit.rest.users.getAuthenticated());
+    expect(err.status).toBe(403);
+    expect(err.response.headers['x-ratelimit-remaining']).toBe('0');
+  });
+
+  it('applies a secondary limit to writes with retry-after, lifted after the (scaled) wait', async () => {
+    gh.triggerSecondaryRateLimit({ retryAfterSeconds: 3 });
+    const err = await failure(put('S', 'v'));
+    expect(err.status).toBe(403);
+    expect(err.message).toMatch(/secondary rate limit/);
+    expect(err.response.headers['retry-after']).toBe('3');
+    await new Promise((r) => setTimeout(r, 3 * 1000 * 0.01 + 20));
+    expect((await put('S', 'v')).status).toBe(201);
+  });
+
+  it('refuses writes beyond writesPerMinute', async () => {
+    const tight = await startGitHubServer({ tokens: [{ token: TOKEN }], repos: [{ owner: 'o', name: 'r' }], rateLimit: { writesPerMinute: 2, secondaryStatus: 429 } });
+    const client = new Octokit({ auth: TOKEN, baseUrl: tight.url });
+    const del = () => statusOf(client.rest.actions.deleteRepoVariable({ owner: 'o', repo: 'r', name: 'X' }));
+    expect([await del(), await del(), await del()]).toEqual([404, 404, 429]);
+    await tight.close();
+  });
+
+  it('fails the next requests on demand and logs reads and writes apart', async () => {
+    gh.failNext({ count: 2, status: 502, path: /public-key$/ });
+    expect(await statusOf(octokit.rest.actions.getRepoPublicKey(repo))).toBe(502);
+    expect(await statusOf(octokit.rest.actions.getRepoPublicKey(repo))).toBe(502);
+    expect(await statusOf(octokit.rest.actions.getRepoPublicKey(repo))).toBe(200);
+    await put('S', 'v');
+    expect(gh.counts()).toMatchObject({ total: 5, reads: 4, writes: 1, byStatus: { 502: 2, 200: 2, 201: 1 } });
+    expect(JSON.stringify(gh.requests)).not.toContain(TOKEN);
+  });
+
+  it('injects errors at a rate with a given random source', async () => {
+    gh.setErrorRate(1);
+    expect(await statusOf(octokit.rest.users.getAuthenticated())).toBeGreaterThanOrEqual(500);
+    gh.setErrorRate(0);
+    expect(await statusOf(octokit.rest.users.getAuthenticated())).toBe(200);
+  });
+});
+
+describe('GitHub sandbox: a state file shared by processes', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'creds-gh-sandbox-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lets a second server on the same file see what the first wrote', async () => {
+    const stateFile = join(dir, 'github.json');
+    const first = await startGitHubServer({ stateFile, tokens: [{ token: TOKEN }], repos: [{ owner: 'o', name: 'r' }] });
+    const second = await startGitHubServer({ stateFile });
+    const a = new Octokit({ auth: TOKEN, baseUrl: first.url });
+    const b = new Octokit({ auth: TOKEN, baseUrl: second.url });
+    const { data: key } = await b.rest.actions.getRepoPublicKey({ owner: 'o', repo: 'r' });
+    await a.rest.actions.createOrUpdateRepoSecret({ owner: 'o', repo: 'r', secret_name: 'S', encrypted_value: await seal('shared', key.key), key_id: key.key_id });
+    expect(second.secretValue({ owner: 'o', repo: 'r' }, 'S')).toBe('shared');
+    expect((await b.rest.actions.getRepoSecret({ owner: 'o', repo: 'r', secret_name: 'S' })).status).toBe(200);
+    await Promise.all([first.close(), second.close()]);
+  });
+});
