@@ -1,1 +1,24 @@
-export {};
+export type {
+  AwsOptions,
+  Creds,
+  CredsEvent,
+  CredsOptions,
+  DoctorCheck,
+  GitHubOptions,
+  KeyStatus,
+  MigrationReport,
+  PlannedChange,
+  RunSummary,
+  SecretStatus,
+  TargetPlan,
+  TargetResult,
+  TargetStatus,
+  WorkflowName,
+} from './api.js';
+export { CONFIG_FILE_NAMES, ConfigError, findConfig, loadConfig, resolveConfig } from './config/load.js';
+export type { LoadedConfig } from './config/load.js';
+export { configSchema } from './config/schema.js';
+export type { ConfigFile, StoreConfig, TargetConfig } from './config/schema.js';
+export { createCreds } from './creds.js';
+export { ensureStateDir, STATE_DIR, statePaths } from './state.js';
+export { createStore } from './stores.js';

@@ -1,0 +1,146 @@
+import type { EngineEvent, KeyStore, Logger } from '@creds/core';
+import type { StoreConfig } from './config/schema.js';
+
+export type WorkflowName = 'setup' | 'teardown' | 'rotate';
+
+export interface AwsOptions {
+  /** Named profile from ~/.aws (otherwise the default provider chain decides). */
+  profile?: string;
+  /** Explicit credentials (SetupGitHubRepo users, tests). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Endpoints; AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL are honoured without this. */
+  endpoints?: { iam?: string; sts?: string };
+}
+
+export interface GitHubOptions {
+  /** Token; otherwise GH_TOKEN, GITHUB_TOKEN, or `gh auth token`. */
+  token?: string;
+  /** API base URL; otherwise GITHUB_API_URL, or https://api.github.com. */
+  baseUrl?: string;
+}
+
+/** An engine event, tagged with the target it belongs to; plus fleet-level events. */
+export type CredsEvent =
+  | (EngineEvent & { target: string })
+  | { type: 'target-started'; target: string; workflow: string }
+  | { type: 'target-finished'; target: string; workflow: string; status: TargetResult['status']; durationMs: number };
+
+export interface CredsOptions {
+  /** Only these target names; every target in the config by default. */
+  targets?: string[];
+  aws?: AwsOptions;
+  github?: GitHubOptions;
+  /** Use this store instead of the one the config names. */
+  store?: KeyStore;
+  logger?: Logger;
+  onEvent?: (event: CredsEvent) => void;
+  /** Abort to stop after the steps in flight (Ctrl-C); runs stay resumable. */
+  signal?: AbortSignal;
+  /** Steps at once within one target (default 4; 1 forces one at a time). */
+  concurrency?: number;
+  /** Targets at once in a fleet (default 4). */
+  targetConcurrency?: number;
+}
+
+export interface TargetResult {
+  target: string;
+  workflow: string;
+  status: 'succeeded' | 'failed' | 'interrupted' | 'skipped';
+  runId?: string;
+  applied?: string[];
+  skipped?: string[];
+  undone?: string[];
+  /** Why it failed or was skipped; the hint says what to do next. */
+  error?: { code: string; message: string; hint?: string; stepId?: string };
+  durationMs: number;
+}
+
+export interface PlannedChange {
+  stepId: string;
+  title: string;
+  action: 'create' | 'update' | 'delete' | 'drift';
+  resource: string;
+  detail?: string;
+}
+
+export interface TargetPlan {
+  target: string;
+  workflow: WorkflowName;
+  inSync: boolean;
+  changes: PlannedChange[];
+  /** Checks that could not run (e.g. a read was denied), each with code and message. */
+  errors: Array<{ stepId: string; code: string; message: string }>;
+  notes: string[];
+}
+
+export interface KeyStatus {
+  accessKeyId: string;
+  status: 'Active' | 'Inactive';
+  createdAt: string;
+  lastUsedAt?: string;
+  /** Whether the configured store holds this key's secret. */
+  inStore: boolean;
+  /** Older than rotation.maxKeyAge. */
+  old: boolean;
+  /** Not used for rotation.unusedAfter (or never used and older than that). */
+  unused: boolean;
+}
+
+export interface SecretStatus {
+  name: string;
+  kind: 'secret' | 'variable';
+  exists: boolean;
+  updatedAt?: string;
+  /** Changed outside creds since creds last wrote it. */
+  drifted: boolean;
+}
+
+export interface TargetStatus {
+  target: string;
+  inSync: boolean;
+  user: { name: string; exists: boolean; owned: boolean; tagDrift: string[] };
+  inlinePolicy: { name: string; state: 'in-sync' | 'missing' | 'drifted' };
+  managedPolicies: Array<{ arn: string; attached: boolean }>;
+  keys: KeyStatus[];
+  store: { type: string; where: string; holdsKey: boolean };
+  secrets: SecretStatus[];
+  /** Every drift found, one line each, for people. */
+  drift: string[];
+}
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  workflow: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: 'in-progress' | 'succeeded' | 'failed';
+  resumes: number;
+  rollback?: 'in-progress' | 'succeeded' | 'failed';
+  steps: Array<{ stepId: string; state: 'started' | 'succeeded' | 'failed'; error?: string; undo?: string }>;
+}
+
+export interface MigrationReport {
+  from: string;
+  to: string;
+  entries: Array<{ name: string; status: 'moved' | 'failed' | 'skipped'; error?: string }>;
+}
+
+/** The library front-end: everything the CLI does, for programs too. */
+export interface Creds {
+  /** Target names this instance works on. */
+  readonly targets: readonly string[];
+  plan(workflow: WorkflowName): Promise<TargetPlan[]>;
+  run(workflow: WorkflowName, options?: { resume?: boolean; olderThan?: string }): Promise<TargetResult[]>;
+  rollback(): Promise<TargetResult[]>;
+  status(): Promise<TargetStatus[]>;
+  doctor(): Promise<DoctorCheck[]>;
+  history(): Array<{ target: string; runs: RunSummary[] }>;
+  migrateStore(to: StoreConfig): Promise<MigrationReport>;
+}

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CredsError, ValidationError, ValidationErrors } from '@creds/core';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type ParsedConfig, type RotationConfig, type StoreConfig, type TargetConfig, targetSchema } from './schema.js';
+import { validateTarget } from './validate.js';
+
+export const CONFIG_FILE_NAMES = ['creds.config.json', 'creds.config.yaml', 'creds.config.yml', 'creds.config.mjs'];
+
+export interface LoadedConfig {
+  /** Absolute path of the config file (or a description when given as an object). */
+  path: string;
+  /** Folder the config's relative paths are resolved against; `.creds/` lives here. */
+  dir: string;
+  targets: TargetConfig[];
+  store: StoreConfig;
+  rotation: RotationConfig;
+  /** sha256 of the validated config, recorded in the journal. */
+  hash: string;
+}
+
+export class ConfigError extends CredsError {
+  override name = 'ConfigError';
+  constructor(message: string, hint?: string) {
+    super(message, { code: 'INVALID_CONFIG', ...(hint ? { hint } : {}) });
+  }
+}
+
+/** Finds the config file: the given path, or the first of CONFIG_FILE_NAMES in `cwd`. */
+export async function findConfig(cwd: string, configPath?: string): Promise<string> {
+  if (configPath) {
+    const path = resolve(cwd, configPath);
+    if (!(await exists(path))) throw new ConfigError(`config file ${path} does not exist`);
+    return path;
+  }
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = join(cwd, name);
+    if (await exists(path)) return path;
+  }
+  throw new ConfigError(
+    `no creds.config.json (or .yaml, .yml, .mjs) in ${cwd}`,
+    'create one with `creds init`, or point at one with --config PATH',
+  );
+}
+
+/** Reads, validates and expands the config file into targets. Throws before anything is written. */
+export async function loadConfig(options: { cwd?: string; configPath?: string } = {}): Promise<LoadedConfig> {
+  const path = await findConfig(options.cwd ?? process.cwd(), options.configPath);
+  return resolveConfig(await readConfigFile(path), { path, dir: dirname(path) });
+}
+
+async function readConfigFile(path: string): Promise<unknown> {
+  const ext = extname(path);
+  if (ext === '.mjs' || ext === '.js') {
+    const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    return mod.default;
+  }
+  if (ext === '.ts') {
+    throw new ConfigError(`${path}: TypeScript configs need a loader`, 'use creds.config.mjs (or .json/.yaml)');
+  }
+  const text = await readFile(path, 'utf8');
+  if (ext === '.yaml' || ext === '.yml') {
+    try {
+      return parseYaml(text);
+    } catch (error) {
+      throw new ConfigError(`${path}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Validates a config object (as read from a file, or built by a program) and expands its targets. */
+export async function resolveConfig(raw: unknown, where: { path: string; dir: string }): Promise<LoadedConfig> {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw fromZod(parsed.error);
+  const config = parsed.data;
+  const issues: ValidationError[] = [];
+  const overrides = config.targets ?? [{ name: defaultTargetName(config) }];
+  const names = new Set<string>();
+  const targets: TargetConfig[] = [];
+  for (const [i, override] of overrides.entries()) {
+    const prefix = config.targets ? `targets[${i}]` : '';
+    const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
+    if (names.has(override.name.toLowerCase())) {
+      issues.push(new ValidationError(at('name'), `"${override.name}" is used by another target`));
+      continue;
+    }
+    names.add(override.name.toLowerCase());
+    const merged = mergeTarget(config, override);
+    const mergedIam = merged['iam'] as Obj;
+    if (typeof mergedIam['policyFile'] === 'string' && mergedIam['policy'] === undefined) {
+      const field = `${prefix ? `${prefix}.` : ''}iam.policyFile`;
+      mergedIam['policy'] = await readPolicyFile(resolve(where.dir, mergedIam['policyFile']), field, issues);
+    }
+    const target = targetSchema.safeParse(merged);
+    if (!target.success) {
+      issues.push(...fromZod(target.error, prefix).issues);
+      continue;
+    }
+    const found = validateTarget(target.data, prefix);
+    if (found.length === 0) targets.push(target.data);
+    issues.push(...found);
+  }
+  if (issues.length > 0) throw new ValidationErrors(issues);
+  const hash = createHash('sha256').update(JSON.stringify({ targets, store: config.store })).digest('hex');
+  return {
+    path: where.path,
+    dir: where.dir,
+    targets,
+    store: config.store,
+    rotation: { maxKeyAge: '90d', unusedAfter: '30d', ...config.rotation },
+    hash,
+  };
+}
+
+function defaultTargetName(config: ParsedConfig): string {
+  const name = config.github?.repo ?? config.github?.org ?? 'default';
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? name : 'default';
+}
+
+type Obj = Record<string, unknown>;
+
+function mergeTarget(config: ParsedConfig, override: Obj): Obj {
+  const pick = (key: string): Obj | undefined => {
+    const top = (config as Obj)[key] as Obj | undefined;
+    const own = override[key] as Obj | undefined;
+    return top || own ? { ...top, ...own } : undefined;
+  };
+  const github = override['github'] ? (override['github'] as Obj) : (config.github as Obj | undefined);
+  return {
+    name: override['name'],
+    region: override['region'] ?? config.region,
+    iam: pick('iam') ?? {},
+    github: github ?? {},
+    secrets: pick('secrets') ?? {},
+  };
+}
+
+async function readPolicyFile(path: string, field: string, issues: ValidationError[]): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${path} does not exist` : `${path} is not valid JSON`;
+    issues.push(new ValidationError(field, reason));
+    return undefined;
+  }
+}
+
+function fromZod(error: z.ZodError, prefix = ''): ValidationErrors {
+  return new ValidationErrors(
+    error.issues.map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+      const field = `${prefix}${path}`.replace(/^\./, '') || '(config)';
+      return new ValidationError(field, zodRule(issue));
+    }),
+  );
+}
+
+function zodRule(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  return issue.message;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

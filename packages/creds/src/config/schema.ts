@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+// The shape of creds.config.{json,yaml,yml,mjs}. Rules that belong to a backend (IAM names, tags,
+// policy grammar, secret names) are checked by that backend's validators in validate.ts, after this
+// shape check, so each rule lives in one place.
+
+const secretNames = z
+  .object({
+    region: z.string().describe('Name of the secret (or variable) holding the region').default('AWS_DEFAULT_REGION'),
+    accessKeyId: z.string().describe('Name of the secret holding the access key id').default('AWS_ACCESS_KEY_ID'),
+    secretAccessKey: z
+      .string()
+      .describe('Name of the secret holding the secret access key')
+      .default('AWS_SECRET_ACCESS_KEY'),
+    regionAs: z
+      .enum(['secret', 'variable'])
+      .describe('Write the region as an Actions secret (default) or a plain Actions variable')
+      .default('secret'),
+  })
+  .strict();
+
+const iam = z
+  .object({
+    userName: z.string().describe('IAM user to create for this repository (1-64 of A-Z a-z 0-9 + = , . @ _ -)'),
+    path: z.string().describe('IAM path, "/" or "/segment/"').optional(),
+    tags: z.record(z.string(), z.string()).describe('Tags put on the IAM user, besides creds\' ownership tags').default({}),
+    policy: z
+      .record(z.string(), z.unknown())
+      .describe('Inline policy document (IAM JSON policy grammar)')
+      .optional(),
+    policyFile: z.string().describe('Path of a JSON file holding the inline policy, relative to the config').optional(),
+    inlinePolicyName: z
+      .string()
+      .describe('Name of the inline policy; default iam-user-{region}-{userName}-inline-policy')
+      .optional(),
+    managedPolicyArns: z.array(z.string()).describe('ARNs of managed policies to attach').default([]),
+    permissionsBoundary: z.string().describe('ARN of a managed policy used as permissions boundary').optional(),
+    adopt: z
+      .boolean()
+      .describe('Take over a same-named IAM user that creds did not create (it gets creds\' ownership tags)')
+      .default(false),
+  })
+  .strict();
+
+const github = z
+  .object({
+    owner: z.string().describe('Repository owner (user or organization)').optional(),
+    repo: z.string().describe('Repository name').optional(),
+    environment: z.string().describe('Deployment environment whose secrets to write, instead of the repository\'s').optional(),
+    org: z.string().describe('Organization whose secrets to write, instead of a repository\'s').optional(),
+    visibility: z
+      .enum(['all', 'private', 'selected'])
+      .describe('Which repositories of the organization may use its secrets')
+      .optional(),
+    repositories: z
+      .array(z.string())
+      .describe('With visibility "selected": names of the repositories that may use the secrets')
+      .optional(),
+  })
+  .strict();
+
+const store = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('json'),
+      path: z.string().describe('Key file, relative to the config; default .creds/keys.json').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('keychain'),
+      service: z.string().describe('Keychain service name; default "creds"').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('1password'),
+      vault: z.string().describe('1Password vault for the API Credential items'),
+      account: z.string().describe('1Password account (sign-in address or id), when several are signed in').optional(),
+    })
+    .strict(),
+]);
+
+const rotation = z
+  .object({
+    maxKeyAge: z
+      .string()
+      .regex(/^\d+[dhm]$/, 'a duration such as 90d, 12h or 30m')
+      .describe('Keys older than this are flagged by status and rotated by rotate --older-than default')
+      .default('90d'),
+    unusedAfter: z
+      .string()
+      .regex(/^\d+[dhm]$/, 'a duration such as 30d')
+      .describe('Keys not used for this long are flagged by status')
+      .default('30d'),
+  })
+  .strict();
+
+/** What a target may override: every top-level field, each partially. */
+const targetOverride = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (1-64, starting with a letter or digit)')
+      .describe('Target name: names its journal, lock and key-store entry'),
+    region: z.string().optional(),
+    iam: iam.partial().strict().optional(),
+    github: github.optional(),
+    secrets: secretNames.partial().strict().optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    region: z.string().describe('AWS region the workflows use (written to AWS_DEFAULT_REGION)').optional(),
+    iam: iam.partial().strict().optional(),
+    github: github.optional(),
+    secrets: secretNames.partial().strict().optional(),
+    store: store.describe('Where the secret half of each access key is kept').default({ type: 'json' }),
+    rotation: rotation.partial().strict().optional(),
+    targets: z
+      .array(targetOverride)
+      .describe('Several repositories in one file: each entry is merged over the top-level fields')
+      .optional(),
+  })
+  .strict();
+
+/** One fully merged target, before backend rule checks. */
+export const targetSchema = z.object({
+  name: z.string(),
+  region: z.string({ error: 'is required' }),
+  iam,
+  github,
+  secrets: secretNames,
+});
+
+export type ConfigFile = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type StoreConfig = z.output<typeof store>;
+export type RotationConfig = z.output<typeof rotation>;
+export { rotation as rotationSchema };
