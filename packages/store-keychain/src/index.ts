@@ -1,1 +1,3 @@
-export {};
+export { createKeychainStore } from './keychain-store.js';
+export type { KeychainStoreOptions } from './keychain-store.js';
+export { KeychainError, KeychainErrorCode, mapKeyringError } from './errors.js';
