@@ -1,0 +1,63 @@
+import { findKey } from './actions-keys.js';
+import type { Caller } from './context.js';
+import { userArn } from './context.js';
+import { IamFault } from './fault.js';
+import type { IamState } from './state.js';
+
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
+/** Reads the access key id and scope from a SigV4 Authorization header (the signature is not checked). */
+export function parseAuthorization(header: string | undefined): { accessKeyId: string; region: string; service: string } {
+  if (header === undefined || header === '') {
+    throw new IamFault('MissingAuthenticationToken', 'Request is missing Authentication Token');
+  }
+  if (!header.startsWith('AWS4-HMAC-SHA256 ')) {
+    throw new IamFault('IncompleteSignature', `Authorization header requires AWS4-HMAC-SHA256 signing; got '${header.split(' ')[0]}'.`);
+  }
+  const m = /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(header);
+  if (!m || !/SignedHeaders=/.test(header) || !/Signature=[0-9a-f]+/.test(header)) {
+    throw new IamFault(
+      'IncompleteSignature',
+      "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.",
+    );
+  }
+  return { accessKeyId: m[1]!, region: m[3]!, service: m[4]! };
+}
+
+/**
+ * Who the key belongs to: a principal (the administrator) or an IAM user of this world. Unknown
+ * and inactive keys, and keys younger than the propagation delay, are refused like AWS does.
+ */
+export function authenticate(
+  state: IamState,
+  header: string | undefined,
+  now: number,
+  propagationDelayMs: number,
+  service: 'iam' | 'sts',
+): Caller {
+  const { accessKeyId, region } = parseAuthorization(header);
+  const principal = state.principals.find((p) => p.accessKeyId === accessKeyId);
+  if (principal) return { accessKeyId, arn: principal.arn, userId: principal.userId, region };
+  const found = findKey(state, accessKeyId);
+  if (found === undefined) throw new IamFault('InvalidClientTokenId', INVALID_TOKEN);
+  if (found.key.status !== 'Active' || now - found.key.createdAt < propagationDelayMs) {
+    throw new IamFault('InvalidClientTokenId', INVALID_TOKEN);
+  }
+  found.key.lastUsed = { at: now, service, region };
+  return { accessKeyId, arn: userArn(state, found.user), userId: found.user.userId, userName: found.user.userName, region };
+}
+
+/** IAM users of the sandbox may only ask STS who they are; denied actions are refused for all. */
+export function authorize(state: IamState, caller: Caller, service: 'iam' | 'sts', action: string): void {
+  const full = `${service}:${action}`;
+  const denied = state.denied.some(
+    (d) => (d.action === full || d.action === '*') && (d.accessKeyId === undefined || d.accessKeyId === caller.accessKeyId),
+  );
+  const userCallingIam = caller.userName !== undefined && service === 'iam';
+  if (denied || userCallingIam) {
+    throw new IamFault(
+      'AccessDenied',
+      `User: ${caller.arn} is not authorized to perform: ${full} because no identity-based policy allows the ${full} action`,
+    );
+  }
+}

@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { keyActions } from './actions-keys.js';
+import { policyActions } from './actions-policies.js';
+import { stsActions } from './actions-sts.js';
+import { userActions } from './actions-users.js';
+import { authenticate, authorize } from './auth.js';
+import { CallLog } from './calls.js';
+import type { ActionHandler } from './context.js';
+import { createControl, type IamControl } from './control.js';
+import { IamFault } from './fault.js';
+import { type FaultSpec, type IamServerOptions, optionsFromEnv } from './options.js';
+import { createRandom, ids } from './random.js';
+import { initialState } from './seed.js';
+import { StateHolder } from './state.js';
+import { errorXml, successXml } from './xml.js';
+
+const IAM_VERSION = '2010-05-08';
+const STS_VERSION = '2011-06-15';
+const NAMESPACE = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' };
+const IAM_ACTIONS: Record<string, ActionHandler> = { ...userActions, ...policyActions, ...keyActions };
+
+export interface IamSandbox extends IamControl {
+  /** `http://127.0.0.1:PORT` — point both AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS at it. */
+  readonly url: string;
+  readonly port: number;
+  /** Every call answered, per action, writes vs reads. */
+  readonly calls: CallLog;
+  /** Environment variables that point the AWS SDK and CLI at this server with the admin key. */
+  env(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Mutable runtime settings (not part of the persisted world). */
+export interface RuntimeSettings {
+  latencyMs: number;
+  errorRate: number;
+  errorCodes: string[];
+  propagationDelayMs: number;
+  faults: Array<FaultSpec & { remaining: number }>;
+}
+
+/** Starts the IAM + STS server (AWS Query protocol) on 127.0.0.1 and a free port by default. */
+export async function startIamServer(options: IamServerOptions = {}): Promise<IamSandbox> {
+  const opts = { ...optionsFromEnv(), ...options };
+  const random = createRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const holder = new StateHolder(initialState(opts, random), opts.stateFile);
+  const settings: RuntimeSettings = {
+    latencyMs: opts.latencyMs ?? 0,
+    errorRate: opts.errorRate ?? 0,
+    errorCodes: opts.errorCodes ?? ['Throttling', 'ServiceFailure'],
+    propagationDelayMs: opts.propagationDelayMs ?? 0,
+    faults: (opts.faults ?? []).map((f) => ({ ...f, remaining: f.times ?? 1 })),
+  };
+  const calls = new CallLog();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const version = params.get('Version');
+    const service = version === STS_VERSION ? 'sts' : 'iam';
+    const action = params.get('Action') ?? '';
+    const handler = service === 'sts' ? stsActions[action] : IAM_ACTIONS[action];
+    const write = handler?.write ?? !/^(Get|List)/.test(action);
+    if (settings.latencyMs > 0) await sleep(settings.latencyMs);
+
+    const requestId = ids.request(random);
+    let accessKeyId: string | undefined;
+    try {
+      if (req.method !== 'POST') throw new IamFault('InvalidAction', 'Only POST with a form-encoded body is supported.');
+      if (action === '') throw new IamFault('MissingAction', 'Missing Action');
+      if (version !== IAM_VERSION && version !== STS_VERSION) {
+        throw new IamFault('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
+      }
+      const result = holder.use(write, (state) => {
+        const now = Date.now();
+        const caller = authenticate(state, req.headers.authorization, now, settings.propagationDelayMs, service);
+        accessKeyId = caller.accessKeyId;
+        if (!handler) throw new IamFault('InvalidAction', `Could not find operation ${action} for version ${version}`);
+        authorize(state, caller, service, action);
+        injected(action);
+        return handler.handle({ state, params, caller, random, now });
+      });
+      calls.record({ service, action, write, status: 200, ...(accessKeyId ? { accessKeyId } : {}) });
+      res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(successXml(action, NAMESPACE[service], result, requestId));
+    } catch (error) {
+      if (!(error instanceof IamFault)) throw error;
+      calls.record({ service, action, write, status: error.status, code: error.code, ...(accessKeyId ? { accessKeyId } : {}) });
+      res.writeHead(error.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(errorXml(NAMESPACE[service], { type: error.type, code: error.code, message: error.message }, requestId));
+    }
+  }
+
+  /** One-off faults first, then the random error rate. */
+  function injected(action: string): void {
+    const fault = settings.faults.find((f) => f.remaining > 0 && (f.action === undefined || f.action === action));
+    if (fault) {
+      fault.remaining -= 1;
+      throw new IamFault(fault.code, fault.message ?? `Injected ${fault.code} for ${action}`, fault.status);
+    }
+    if (settings.errorRate > 0 && random.next() < settings.errorRate) {
+      const code = settings.errorCodes[Math.floor(random.next() * settings.errorCodes.length)] ?? 'ServiceFailure';
+      throw new IamFault(code, code === 'Throttling' ? 'Rate exceeded' : 'Injected failure');
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const control = createControl(holder, settings, random);
+
+  return {
+    ...control,
+    url,
+    port,
+    calls,
+    env() {
+      const admin = control.admin;
+      return {
+        AWS_ENDPOINT_URL_IAM: url,
+        AWS_ENDPOINT_URL_STS: url,
+        AWS_ACCESS_KEY_ID: admin.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+      };
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      });
+    },
+  };
+}
