@@ -1,0 +1,2 @@
+export { migrateKeys } from './migrate-keys.js';
+export type { MigrateKeysOptions, MigrationEntryReport, MigrationOutcome, MigrationReport } from './migrate-keys.js';
