@@ -1,1 +1,28 @@
-export {};
+export type { GitHubApi, PublicKey, RepoInfo, SecretMetadata, SecretPayload, VariableData } from './api.js';
+export { createGitHubClient } from './client.js';
+export type { CallOptions, GitHubClient, GitHubClientOptions, RateLimitWait } from './client.js';
+export { encryptSecretValue } from './encrypt.js';
+export type { GitHubEnv } from './env.js';
+export { GitHubError, GitHubErrorCode, grantHint, scrub, toGitHubError } from './errors.js';
+export type { CallContext, GitHubErrorOptions } from './errors.js';
+export {
+  canonicalSecretName,
+  MAX_SECRET_VALUE_BYTES,
+  MAX_SECRETS_PER_SCOPE,
+  validateSecretName,
+  validateSecretNames,
+  validateSecretValue,
+} from './names.js';
+export { describeScope, scopeKey, scopeRef } from './scope.js';
+export type { EnvironmentScope, OrgScope, OrgVisibility, RepoScope, ScopeRef, SecretScope } from './scope.js';
+export { githubPreflightStep } from './steps/preflight-step.js';
+export type { GitHubPreflightOptions, GitHubPreflightOutput } from './steps/preflight-step.js';
+export { secretStep } from './steps/secret-step.js';
+export type { SecretStepOptions, SecretStepOutput } from './steps/secret-step.js';
+export { variableStep } from './steps/variable-step.js';
+export type { VariableStepOptions, VariableStepOutput } from './steps/variable-step.js';
+export { priorOutputsFromHistory } from './prior-outputs.js';
+export { resolveGitHubToken } from './token.js';
+export type { ResolvedGitHubToken, ResolveGitHubTokenOptions } from './token.js';
+export { writeSecret } from './write-secret.js';
+export type { OrgAccess, WriteSecretResult } from './write-secret.js';

@@ -1,0 +1,147 @@
+import type { CheckResult, Secret, Step, StepContext } from '@creds/core';
+import type { GitHubEnv } from '../env.js';
+import { GitHubError, GitHubErrorCode } from '../errors.js';
+import { canonicalSecretName, validateSecretName } from '../names.js';
+import { describeScope, type OrgVisibility, type ScopeRef, type SecretScope, sameScope, scopeKey, scopeRef } from '../scope.js';
+import { writeSecret } from '../write-secret.js';
+import { callOptions, checkScope, orgAccess, sameIds, stepId } from './shared.js';
+
+export interface SecretStepOptions<Env extends GitHubEnv = GitHubEnv> {
+  /** Stable id; `github-secret:<scope>:<NAME>` by default. */
+  id?: string;
+  title?: string;
+  scope: SecretScope;
+  name: string;
+  /** The value, asked for only when it must be written (usually read from the key store). */
+  value: (ctx: StepContext<Env>) => Secret | Promise<Secret>;
+  /**
+   * A non-secret identifier of the value: the access key id for the secret access key, the region
+   * itself for the region. When it equals what an earlier run recorded and GitHub's updated_at has
+   * not moved, the secret is left alone (no write). Without it, every run writes.
+   */
+  version?: (ctx: StepContext<Env>) => string | undefined | Promise<string | undefined>;
+  dependsOn?: string[];
+}
+
+/** What the journal keeps of a secret write: where, when, and never the value. */
+export interface SecretStepOutput {
+  name: string;
+  scope: ScopeRef;
+  status: 'created' | 'updated' | 'unchanged';
+  createdAt: string;
+  /** GitHub's updated_at after creds' write: a later one means someone else changed it. */
+  updatedAt: string;
+  version?: string;
+  visibility?: OrgVisibility;
+  selectedRepositoryIds?: number[];
+}
+
+function isOutput(value: unknown, scope: SecretScope, name: string): value is SecretStepOutput {
+  const o = value as Partial<SecretStepOutput> | undefined;
+  return !!o && typeof o.updatedAt === 'string' && o.name === name && !!o.scope && sameScope(o.scope, scope);
+}
+
+/**
+ * One Actions secret as a step: seal with the scope's public key, PUT with the key id (201 and 204
+ * both succeed; a key rotated meanwhile is refetched once). Undo deletes it (already gone is fine).
+ * Check reports a missing secret, and drift when GitHub's updated_at is newer than creds' write.
+ */
+export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretStepOptions<Env>): Step<Env, SecretStepOutput> {
+  validateSecretName(options.name, 'secret name');
+  checkScope(options.scope, 'secret scope');
+  const { scope } = options;
+  const name = canonicalSecretName(options.name);
+  const ref = scopeRef(scope);
+  const id = options.id ?? stepId('github-secret', scopeKey(scope), name);
+  const resource = `secret ${name} in ${describeScope(scope)}`;
+  const prior = (ctx: StepContext<Env>): SecretStepOutput | undefined => {
+    const out = ctx.env.priorOutput?.(id);
+    return isOutput(out, scope, name) ? out : undefined;
+  };
+
+  return {
+    id,
+    title: options.title ?? `Set ${resource}`,
+    ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
+
+    async apply(ctx) {
+      const github = ctx.env.github;
+      const call = callOptions(ctx);
+      const access = scope.kind === 'org' ? await orgAccess(github, scope, call) : undefined;
+      const version = await options.version?.(ctx);
+      const last = prior(ctx);
+      if (last && version !== undefined && last.version === version && (!access || access.visibility === last.visibility)) {
+        const current = await github.getSecret(scope, name, call);
+        if (current && current.updatedAt === last.updatedAt) {
+          if (access && !sameIds(access.selectedRepositoryIds, last.selectedRepositoryIds) && access.visibility === 'selected') {
+            // The selection changes without the value: GitHub has an endpoint for just that.
+            await github.setSelectedRepositories(scope.kind === 'org' ? scope.org : '', name, access.selectedRepositoryIds, call);
+            ctx.progress(`updated the repositories that may use ${name}`);
+          }
+          return { ...last, status: 'unchanged', ...(access ? { selectedRepositoryIds: access.selectedRepositoryIds } : {}) };
+        }
+      }
+      const value = await options.value(ctx);
+      const written = await writeSecret(github, scope, name, value, {
+        ...call,
+        ...(access ? { access } : {}),
+        onKeyRotated: () => ctx.progress(`the public key of ${describeScope(scope)} changed while writing ${name}; sealed it again with the new key`),
+      });
+      const meta = await github.getSecret(scope, name, call);
+      if (!meta) {
+        throw new GitHubError(`GitHub accepted ${resource} but does not show it yet`, {
+          code: GitHubErrorCode.badResponse,
+          retryable: true,
+          hint: 'GitHub is eventually consistent right after a write; resume in a moment',
+        });
+      }
+      return {
+        name,
+        scope: ref,
+        status: written.status,
+        createdAt: meta.createdAt,
+        updatedAt: meta.updatedAt,
+        ...(version === undefined ? {} : { version }),
+        ...(access ? { visibility: access.visibility, selectedRepositoryIds: access.selectedRepositoryIds } : {}),
+      };
+    },
+
+    async undo(ctx) {
+      const deleted = await ctx.env.github.deleteSecret(scope, name, callOptions(ctx));
+      if (!deleted) ctx.progress(`${resource} was already gone`);
+    },
+
+    async check(ctx): Promise<CheckResult> {
+      const github = ctx.env.github;
+      const call = callOptions(ctx);
+      const current = await github.getSecret(scope, name, call);
+      if (!current) return { inSync: false, changes: [{ action: 'create', resource }] };
+      const last = prior(ctx);
+      if (!last) {
+        return { inSync: false, changes: [{ action: 'update', resource, detail: 'it exists but creds has no record of writing it; apply overwrites it' }] };
+      }
+      if (Date.parse(current.updatedAt) > Date.parse(last.updatedAt)) {
+        return {
+          inSync: false,
+          changes: [{ action: 'drift', resource, detail: `changed outside creds at ${current.updatedAt} (creds wrote it at ${last.updatedAt}); apply writes creds' value again` }],
+        };
+      }
+      let version: string | undefined;
+      try {
+        version = await options.version?.(ctx);
+      } catch {
+        version = undefined; // the value's source may not exist yet (plan before the first run)
+      }
+      if (version !== undefined && version !== last.version) {
+        return { inSync: false, changes: [{ action: 'update', resource, detail: 'the value changed' }] };
+      }
+      if (scope.kind === 'org') {
+        const access = await orgAccess(github, scope, call);
+        if (access.visibility !== last.visibility || !sameIds(access.selectedRepositoryIds, last.selectedRepositoryIds)) {
+          return { inSync: false, changes: [{ action: 'update', resource, detail: 'who may use it changed (visibility or selected repositories)' }] };
+        }
+      }
+      return { inSync: true };
+    },
+  };
+}
