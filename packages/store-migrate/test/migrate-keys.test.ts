@@ -81,7 +81,7 @@ describe('migrateKeys', () => {
     await expectIn(source, ['acme/repo2']);
     const { readFile } = await import('node:fs/promises');
     const argv = await readFile(log, 'utf8');
-    expect(argv).toContain('item create');
+    expect(argv).toContain('"item","create"');
     for (const i of [1, 3]) expect(argv).not.toContain(`secret-${i}-`);
   }, 60_000);
 
