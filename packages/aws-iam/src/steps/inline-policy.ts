@@ -1,0 +1,98 @@
+import { PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import type { Step } from '@creds/core';
+import type { AwsEnv } from '../env.js';
+import { awsCall } from '../errors.js';
+import { deleteInlinePolicy, getInlinePolicy } from '../ops.js';
+import { validateAll, validatePolicyDocument, validatePolicyName, validateRegion, validateUserName } from '../validate.js';
+
+export interface InlinePolicyStepOptions {
+  /** Step id (default `iam-inline-policy`). */
+  id?: string;
+  dependsOn?: readonly string[];
+  userName: string;
+  /** The workflows' region; part of the default policy name. */
+  region: string;
+  /** Default as the Python original: `iam-user-{region}-{userName}-inline-policy`. */
+  policyName?: string;
+  /** The policy document, as JSON text or an object. */
+  policy: string | object;
+}
+
+export interface InlinePolicyOutput {
+  userName: string;
+  policyName: string;
+  /** Whether this apply wrote the policy (false when it was already as configured). */
+  written: boolean;
+}
+
+export function defaultInlinePolicyName(region: string, userName: string): string {
+  return `iam-user-${region}-${userName}-inline-policy`;
+}
+
+/** Canonical form for comparing documents: parsed, keys sorted. */
+function canonical(text: string): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)]))
+        : v;
+  try {
+    return JSON.stringify(sort(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
+/** The user's inline policy, written only when it differs from what is there. */
+export function inlinePolicyStep(opts: InlinePolicyStepOptions): Step<AwsEnv, InlinePolicyOutput> {
+  const policyName = opts.policyName ?? defaultInlinePolicyName(opts.region, opts.userName);
+  let document = '';
+  validateAll([
+    () => validateUserName(opts.userName),
+    () => validateRegion(opts.region),
+    () => validatePolicyName(policyName),
+    () => {
+      document = validatePolicyDocument(opts.policy);
+    },
+  ]);
+  const resource = `inline policy ${policyName} on ${opts.userName}`;
+  return {
+    id: opts.id ?? 'iam-inline-policy',
+    title: `Inline policy ${policyName}`,
+    ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+
+    async apply(ctx) {
+      const { iam } = ctx.env.aws;
+      const current = await getInlinePolicy(iam, opts.userName, policyName);
+      if (current !== undefined && canonical(current) === canonical(document)) {
+        return { userName: opts.userName, policyName, written: false };
+      }
+      await awsCall('iam:PutUserPolicy', () =>
+        iam.send(new PutUserPolicyCommand({ UserName: opts.userName, PolicyName: policyName, PolicyDocument: document })),
+      );
+      return { userName: opts.userName, policyName, written: true };
+    },
+
+    async undo(ctx) {
+      try {
+        await deleteInlinePolicy(ctx.env.aws.iam, opts.userName, policyName);
+      } catch (error) {
+        // The user being gone means the policy is gone too.
+        if ((error as { code?: string }).code !== 'NO_SUCH_ENTITY') throw error;
+      }
+    },
+
+    async check(ctx) {
+      const current = await getInlinePolicy(ctx.env.aws.iam, opts.userName, policyName).catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'NO_SUCH_ENTITY') return undefined;
+        throw error;
+      });
+      if (current === undefined) return { inSync: false, changes: [{ action: 'create', resource }] };
+      if (canonical(current) !== canonical(document)) {
+        return { inSync: false, changes: [{ action: 'update', resource, detail: 'the document differs from the configuration' }] };
+      }
+      return { inSync: true };
+    },
+  };
+}

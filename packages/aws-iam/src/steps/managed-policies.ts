@@ -1,0 +1,94 @@
+import { AttachUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CredsError, type Step } from '@creds/core';
+import type { AwsEnv } from '../env.js';
+import { awsCall, isNoSuchEntity } from '../errors.js';
+import { detachPolicy, getUser, listAttachedPolicyArns } from '../ops.js';
+import { MAX_MANAGED_POLICIES, validateAll, validatePolicyArn, validateUserName } from '../validate.js';
+
+export interface ManagedPoliciesStepOptions {
+  /** Step id (default `iam-managed-policies`). */
+  id?: string;
+  dependsOn?: readonly string[];
+  userName: string;
+  policyArns: readonly string[];
+  /** The account's quota of managed policies per user (default 10; AWS can raise it to 20). */
+  maxPerUser?: number;
+}
+
+export interface ManagedPoliciesOutput {
+  userName: string;
+  /** Attached by this apply: the only ones undo detaches. */
+  attached: string[];
+  /** Were attached already (by an earlier run or by someone else): left alone by undo. */
+  alreadyAttached: string[];
+}
+
+/** Attaches only the missing managed policies and records which; undo detaches only those. */
+export function managedPoliciesStep(opts: ManagedPoliciesStepOptions): Step<AwsEnv, ManagedPoliciesOutput> {
+  const arns = [...new Set(opts.policyArns)];
+  const max = opts.maxPerUser ?? MAX_MANAGED_POLICIES;
+  validateAll([() => validateUserName(opts.userName), ...arns.map((arn, i) => () => validatePolicyArn(arn, `policyArns[${i}]`))]);
+
+  async function missing(env: AwsEnv): Promise<{ current: string[]; toAttach: string[] }> {
+    const current = (await getUser(env.aws.iam, opts.userName)) ? await listAttachedPolicyArns(env.aws.iam, opts.userName) : [];
+    return { current, toAttach: arns.filter((a) => !current.includes(a)) };
+  }
+
+  return {
+    id: opts.id ?? 'iam-managed-policies',
+    title: `Managed policies on ${opts.userName}`,
+    ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+
+    async apply(ctx) {
+      const { iam } = ctx.env.aws;
+      const current = await listAttachedPolicyArns(iam, opts.userName);
+      const toAttach = arns.filter((a) => !current.includes(a));
+      if (current.length + toAttach.length > max) {
+        throw new CredsError(
+          `${opts.userName} would have ${current.length + toAttach.length} managed policies; IAM allows ${max} per user`,
+          { code: 'LIMIT_EXCEEDED', hint: 'attach fewer policies (combine them into one), or ask AWS to raise the quota and set maxPerUser' },
+        );
+      }
+      const attached: string[] = [];
+      for (const arn of toAttach) {
+        try {
+          await awsCall('iam:AttachUserPolicy', () => iam.send(new AttachUserPolicyCommand({ UserName: opts.userName, PolicyArn: arn })));
+          attached.push(arn);
+        } catch (error) {
+          // Leave nothing half-done that no journal entry records: detach what this apply attached.
+          for (const done of attached) await detachPolicy(iam, opts.userName, done).catch(() => undefined);
+          if (isNoSuchEntity(error)) {
+            throw new CredsError(`managed policy ${arn} does not exist (or is not attachable)`, {
+              code: 'NO_SUCH_ENTITY',
+              hint: 'check the ARN: the account id, the path and the policy name',
+              cause: error,
+            });
+          }
+          throw error;
+        }
+      }
+      return { userName: opts.userName, attached, alreadyAttached: arns.filter((a) => current.includes(a)) };
+    },
+
+    async undo(ctx, output) {
+      if (!output) {
+        ctx.logger.warn({ user: opts.userName }, 'no record of which managed policies this run attached; none detached');
+        return;
+      }
+      for (const arn of output.attached) {
+        await detachPolicy(ctx.env.aws.iam, opts.userName, arn).catch((error: unknown) => {
+          if (!isNoSuchEntity(error)) throw error;
+        });
+      }
+    },
+
+    async check(ctx) {
+      const { toAttach } = await missing(ctx.env);
+      if (toAttach.length === 0) return { inSync: true };
+      return {
+        inSync: false,
+        changes: toAttach.map((arn) => ({ action: 'create' as const, resource: `attachment of ${arn} to ${opts.userName}` })),
+      };
+    },
+  };
+}
