@@ -51,7 +51,8 @@ export class RateLimits {
       'x-ratelimit-limit': String(this.#limit),
       'x-ratelimit-remaining': String(Math.max(0, this.#limit - bucket.used)),
       'x-ratelimit-used': String(bucket.used),
-      'x-ratelimit-reset': String(Math.ceil(bucket.resetAt / 1000)),
+      // In GitHub time: a client on the same time scale waits (reset - now) × scale, the real time left.
+      'x-ratelimit-reset': String(Math.ceil((now + (bucket.resetAt - now) / this.#scale) / 1000)),
       'x-ratelimit-resource': 'core',
     });
     if (bucket.used >= this.#limit) {
