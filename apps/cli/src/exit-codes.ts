@@ -8,14 +8,32 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Error codes that mean "change the command or the config": nothing was written. */
 const BY_CODE: Record<string, number> = {
   INVALID_INPUT: EXIT.usage,
   INVALID_CONFIG: EXIT.usage,
   USAGE: EXIT.usage,
+  UNFINISHED_RUN: EXIT.usage,
+  NOTHING_TO_RESUME: EXIT.usage,
+  NOTHING_TO_ROLL_BACK: EXIT.usage,
+  WORKFLOW_MISMATCH: EXIT.usage,
+  UNKNOWN_TARGET: EXIT.usage,
   LOCKED: EXIT.locked,
   INTERRUPTED: EXIT.interrupted,
 };
 
 export function exitCodeFor(code: string | undefined): number {
-  return (code && BY_CODE[code]) ?? EXIT.failed;
+  return (code ? BY_CODE[code] : undefined) ?? EXIT.failed;
+}
+
+/**
+ * One exit code for several targets: an interruption wins, then a real failure, then the lock,
+ * then a usage refusal.
+ */
+export function combineExitCodes(codes: readonly number[]): number {
+  const order = [EXIT.interrupted, EXIT.failed, EXIT.locked, EXIT.usage, EXIT.drift];
+  for (const code of order) if (codes.includes(code)) return code;
+  return EXIT.ok;
 }

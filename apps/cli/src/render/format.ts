@@ -30,3 +30,39 @@ export function colors(enabled: boolean): Colors {
   const wrap = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   return { green: wrap(32, 39), red: wrap(31, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }
+
+const KEY_ID = /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,124}\b/g;
+
+/** Masks every access key id in a text (messages, titles, JSON strings): AKIA…WXYZ. */
+export function maskKeyIdsIn(text: string): string {
+  return text.replace(KEY_ID, (id) => maskKeyId(id));
+}
+
+/** Cuts a line to fit the terminal, counting only visible characters. */
+export function fit(line: string, columns: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === '\u001b') {
+      const end = line.indexOf('m', i);
+      if (end !== -1) {
+        out += line.slice(i, end + 1);
+        i = end;
+        continue;
+      }
+    }
+    if (visible >= columns - 1) {
+      out += '…';
+      break;
+    }
+    out += ch;
+    visible++;
+  }
+  return line.includes('\u001b') ? `${out}\u001b[0m` : out;
+}
+
+/** Pads a column of a plain-text table. */
+export function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}

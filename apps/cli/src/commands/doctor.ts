@@ -1,0 +1,23 @@
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { doctorLines } from '../render/results.js';
+import { openSession } from '../session.js';
+
+/** `creds doctor`: can creds work here? Exit 1 when a check fails. */
+export async function doctor(ctx: CliContext): Promise<number> {
+  const session = await openSession(ctx);
+  try {
+    const checks = [
+      { name: 'node', ok: true, detail: `Node.js ${process.version}` },
+      { name: 'config', ok: true, detail: `${session.config.path} is valid (${session.config.targets.length} target(s))` },
+      ...(await session.creds.doctor()),
+    ];
+    for (const line of doctorLines(checks, ctx.out.cOut)) ctx.out.print(line);
+    const ok = checks.every((c) => c.ok);
+    const exitCode = ok ? EXIT.ok : EXIT.failed;
+    ctx.out.result({ command: 'doctor', ok, exitCode, checks });
+    return exitCode;
+  } finally {
+    await session.close();
+  }
+}
