@@ -258,6 +258,24 @@ describe('GitHub sandbox: limits, faults and the log', () => {
   });
 });
 
+describe('GitHub sandbox: fault injection from the environment', () => {
+  it('reads CREDS_SANDBOX_LATENCY_MS and CREDS_SANDBOX_ERROR_RATE', async () => {
+    process.env['CREDS_SANDBOX_LATENCY_MS'] = '60';
+    process.env['CREDS_SANDBOX_ERROR_RATE'] = '1';
+    try {
+      const slow = await startGitHubServer({ tokens: [{ token: TOKEN }] });
+      const client = new Octokit({ auth: TOKEN, baseUrl: slow.url });
+      const started = Date.now();
+      expect(await statusOf(client.rest.users.getAuthenticated())).toBeGreaterThanOrEqual(500);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+      await slow.close();
+    } finally {
+      delete process.env['CREDS_SANDBOX_LATENCY_MS'];
+      delete process.env['CREDS_SANDBOX_ERROR_RATE'];
+    }
+  });
+});
+
 describe('GitHub sandbox: a state file shared by processes', () => {
   let dir: string;
   beforeAll(() => {

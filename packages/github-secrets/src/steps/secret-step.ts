@@ -73,9 +73,9 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       if (last && version !== undefined && last.version === version && (!access || access.visibility === last.visibility)) {
         const current = await github.getSecret(scope, name, call);
         if (current && current.updatedAt === last.updatedAt) {
-          if (access && !sameIds(access.selectedRepositoryIds, last.selectedRepositoryIds) && access.visibility === 'selected') {
+          if (scope.kind === 'org' && access?.visibility === 'selected' && !sameIds(access.selectedRepositoryIds, last.selectedRepositoryIds)) {
             // The selection changes without the value: GitHub has an endpoint for just that.
-            await github.setSelectedRepositories(scope.kind === 'org' ? scope.org : '', name, access.selectedRepositoryIds, call);
+            await github.setSelectedRepositories(scope.org, name, access.selectedRepositoryIds, call);
             ctx.progress(`updated the repositories that may use ${name}`);
           }
           return { ...last, status: 'unchanged', ...(access ? { selectedRepositoryIds: access.selectedRepositoryIds } : {}) };
