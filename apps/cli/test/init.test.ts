@@ -1,0 +1,80 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers.js';
+import { checkJsonOutput } from './json-shapes.js';
+
+let dir: { path: string; remove(): Promise<void> };
+beforeEach(async () => {
+  dir = await tempDir();
+});
+afterEach(async () => {
+  await dir.remove();
+});
+
+const FLAGS = ['--owner', 'octo-org', '--repo', 'demo', '--user', 'gha-demo', '--region', 'eu-west-1'];
+
+describe('creds init', () => {
+  it('writes a config the library accepts and git-ignores .creds/', async () => {
+    const r = await runCli(['init', ...FLAGS], { cwd: dir.path });
+    expect(r.code, r.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(dir.path, 'creds.config.json'), 'utf8'));
+    expect(config).toMatchObject({ region: 'eu-west-1', iam: { userName: 'gha-demo' }, github: { owner: 'octo-org', repo: 'demo' }, store: { type: 'json' } });
+    expect(await readFile(join(dir.path, '.gitignore'), 'utf8')).toMatch(/^\.creds\/$/m);
+    const lib = await import('creds');
+    const loaded = await lib.loadConfig({ cwd: dir.path });
+    expect(loaded.targets.map((t) => t.name)).toEqual(['demo']);
+  });
+
+  it('keeps an existing .gitignore and does not add the line twice', async () => {
+    await writeFile(join(dir.path, '.gitignore'), 'node_modules/');
+    await runCli(['init', ...FLAGS], { cwd: dir.path });
+    await runCli(['init', ...FLAGS, '--force'], { cwd: dir.path });
+    const text = await readFile(join(dir.path, '.gitignore'), 'utf8');
+    expect(text.startsWith('node_modules/\n')).toBe(true);
+    expect(text.match(/^\.creds\/$/gm)).toHaveLength(1);
+  });
+
+  it('refuses to overwrite without --force (exit 2, file unchanged)', async () => {
+    await writeFile(join(dir.path, 'creds.config.json'), '{"keep": true}\n');
+    const r = await runCli(['init', ...FLAGS], { cwd: dir.path });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--force');
+    expect(await readFile(join(dir.path, 'creds.config.json'), 'utf8')).toBe('{"keep": true}\n');
+    const forced = await runCli(['init', ...FLAGS, '--force'], { cwd: dir.path });
+    expect(forced.code).toBe(0);
+  });
+
+  it('writes commented YAML with --format yaml, equal to the JSON one', async () => {
+    const r = await runCli(['init', ...FLAGS, '--format', 'yaml', '--store', 'keychain'], { cwd: dir.path });
+    expect(r.code, r.stderr).toBe(0);
+    const text = await readFile(join(dir.path, 'creds.config.yaml'), 'utf8');
+    expect(text).toMatch(/^# /m);
+    const lib = await import('creds');
+    const loaded = await lib.loadConfig({ cwd: dir.path });
+    expect(loaded.store).toEqual({ type: 'keychain' });
+    expect(loaded.targets[0]).toMatchObject({ region: 'eu-west-1', iam: { userName: 'gha-demo' } });
+  });
+
+  it('off a terminal without --owner/--repo: exit 2, nothing written', async () => {
+    const r = await runCli(['init'], { cwd: dir.path });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--owner');
+    await expect(stat(join(dir.path, 'creds.config.json'))).rejects.toThrow();
+  });
+
+  it('an invalid value: exit 2 naming the field, nothing written', async () => {
+    const r = await runCli(['init', '--owner', 'o', '--repo', 'r', '--user', 'bad user!'], { cwd: dir.path });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('iam.userName');
+    await expect(stat(join(dir.path, 'creds.config.json'))).rejects.toThrow();
+    await expect(stat(join(dir.path, '.gitignore'))).rejects.toThrow();
+  });
+
+  it('--json prints one result object', async () => {
+    const r = await runCli(['init', ...FLAGS, '--json'], { cwd: dir.path });
+    expect(r.code).toBe(0);
+    const { result } = checkJsonOutput(r.stdout);
+    expect(result).toMatchObject({ command: 'init', ok: true, gitignore: 'added' });
+  });
+});
