@@ -17,6 +17,8 @@ export interface GitHubOptions {
   token?: string;
   /** API base URL; otherwise GITHUB_API_URL, or https://api.github.com. */
   baseUrl?: string;
+  /** Real milliseconds per GitHub millisecond for rate-limit waits and write gaps (sandbox: 0.001). */
+  timeScale?: number;
 }
 
 /** An engine event, tagged with the target it belongs to; plus fleet-level events. */
@@ -40,6 +42,8 @@ export interface CredsOptions {
   concurrency?: number;
   /** Targets at once in a fleet (default 4). */
   targetConcurrency?: number;
+  /** How long to wait for a new key to work with STS (default 60 s). */
+  verifyTimeoutMs?: number;
 }
 
 export interface TargetResult {

@@ -1,8 +1,184 @@
-import { CredsError } from '@creds/core';
-import type { Creds, CredsOptions } from './api.js';
+import { type AwsClients, createAwsClients } from '@creds/aws-iam';
+import { CredsError, type KeyStore, type RunRecord, rollbackTarget, type Workflow } from '@creds/core';
+import { createGitHubClient, type GitHubClient, priorOutputsFromHistory, resolveGitHubToken } from '@creds/github-secrets';
+import type { Creds, CredsOptions, TargetResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
+import type { TargetConfig } from './config/schema.js';
+import { runDoctor } from './doctor.js';
+import { storeNames, type TargetEnv } from './env.js';
+import { forEachTarget, outcome, runnerFor } from './fleet.js';
+import { summarizeRuns } from './history.js';
+import { keyAge, parseDuration } from './durations.js';
+import { planTarget, targetStatus } from './status.js';
+import { ensureStateDir } from './state.js';
+import { createStore } from './stores.js';
+import { rotateWorkflow } from './workflows/rotate.js';
+import { setupWorkflow } from './workflows/setup.js';
+import { teardownWorkflow } from './workflows/teardown.js';
 
-/** Builds the front-end for a loaded config. Nothing is written until a run starts. */
-export async function createCreds(_config: LoadedConfig, _options: CredsOptions = {}): Promise<Creds> {
-  throw new CredsError('not built yet', { code: 'NOT_IMPLEMENTED' });
+export interface CredsInternals {
+  config: LoadedConfig;
+  options: CredsOptions;
+  targets: TargetConfig[];
+  store: () => Promise<KeyStore>;
+  aws: (target: TargetConfig) => AwsClients;
+  github: () => Promise<GitHubClient>;
+  env: (target: TargetConfig, runs: readonly RunRecord[]) => Promise<TargetEnv>;
+  /** The workflow `name` for a target; `run` is the run being resumed or rolled back, if any. */
+  workflow: (name: string, target: TargetConfig, env: TargetEnv, runs: readonly RunRecord[], run?: RunRecord) => Promise<Workflow<TargetEnv>>;
 }
+
+/** Builds the front-end for a loaded config. Nothing is read or written until a method is called. */
+export function createCreds(config: LoadedConfig, options: CredsOptions = {}): Creds {
+  const targets = selectTargets(config, options.targets);
+  const once = <T>(make: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => (value ??= make());
+  };
+  const store = once(async () => options.store ?? createStore(config.store, config.dir));
+  const github = once(async () => {
+    const resolved = options.github?.token ? undefined : await resolveGitHubToken();
+    return createGitHubClient({
+      token: options.github?.token ?? resolved!.token,
+      baseUrl: options.github?.baseUrl ?? resolved?.baseUrl ?? process.env['GITHUB_API_URL'] ?? 'https://api.github.com',
+      ...(options.github?.timeScale !== undefined ? { timeScale: options.github.timeScale } : {}),
+    });
+  });
+  const awsByRegion = new Map<string, AwsClients>();
+  const aws = (target: TargetConfig) => {
+    let clients = awsByRegion.get(target.region);
+    if (!clients) {
+      clients = createAwsClients({
+        region: target.region,
+        ...(options.aws?.profile ? { profile: options.aws.profile } : {}),
+        ...(options.aws?.credentials ? { credentials: options.aws.credentials } : {}),
+        ...(options.aws?.endpoints ? { endpoints: options.aws.endpoints } : {}),
+      });
+      awsByRegion.set(target.region, clients);
+    }
+    return clients;
+  };
+  const env = async (target: TargetConfig, runs: readonly RunRecord[]): Promise<TargetEnv> => ({
+    target,
+    aws: aws(target),
+    github: await github(),
+    store: await store(),
+    priorOutput: priorOutputsFromHistory(runs),
+  });
+  const verify = options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {};
+  const workflow = async (name: string, target: TargetConfig, targetEnv: TargetEnv, runs: readonly RunRecord[], run?: RunRecord) => {
+    switch (name) {
+      case 'setup':
+        return setupWorkflow(target, verify);
+      case 'teardown':
+        return teardownWorkflow(target, runs);
+      case 'rotate':
+        return rotateWorkflow(target, await oldKeyOf(target, targetEnv, run), verify);
+      default:
+        throw new CredsError(`unknown workflow "${name}"`, { code: 'INVALID_INPUT', hint: 'use setup, teardown or rotate' });
+    }
+  };
+  const internals: CredsInternals = { config, options, targets, store, aws, github, env, workflow };
+
+  return {
+    targets: targets.map((t) => t.name),
+
+    plan: (name) => forEachTarget(targets, options.targetConcurrency ?? 4, (target) => planTarget(internals, name, target)),
+
+    async run(name, runOptions = {}) {
+      await ensureStateDir(config.dir);
+      const minAge = runOptions.olderThan ? parseDuration(runOptions.olderThan, 'olderThan') : undefined;
+      return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
+        outcome(target.name, name, options, async () => {
+          const runner = runnerFor<TargetEnv>(config, target.name, options);
+          const runs = runner.history();
+          const targetEnv = await env(target, runs);
+          if (name === 'rotate' && !runOptions.resume && minAge !== undefined) {
+            const age = await keyAge(targetEnv, storeNames(target).current);
+            if (age !== undefined && age < minAge) {
+              return { status: 'skipped', error: { code: 'KEY_NOT_OLD', message: `the key is younger than ${runOptions.olderThan}` } };
+            }
+          }
+          const wf = await workflow(name, target, targetEnv, runs, runOptions.resume ? runs.at(-1) : undefined);
+          const result = runOptions.resume
+            ? await runner.resume(wf, targetEnv, { configHash: config.hash })
+            : await runner.run(wf, targetEnv, { configHash: config.hash });
+          return { runId: result.runId, applied: result.applied, skipped: result.skipped };
+        }),
+      );
+    },
+
+    async rollback() {
+      await ensureStateDir(config.dir);
+      return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
+        outcome(target.name, 'rollback', options, async () => {
+          const runner = runnerFor<TargetEnv>(config, target.name, options);
+          const runs = runner.history();
+          const last = rollbackTarget(runs);
+          if (!last) throw new CredsError(`target ${target.name} has no run to roll back`, { code: 'NOTHING_TO_ROLL_BACK' });
+          const targetEnv = await env(target, runs);
+          const wf = await workflow(last.workflow, target, targetEnv, runs, last);
+          const result = await runner.rollback(wf, targetEnv);
+          return { runId: result.runId, undone: result.undone };
+        }),
+      );
+    },
+
+    status: () => forEachTarget(targets, options.targetConcurrency ?? 4, (target) => targetStatus(internals, target)),
+
+    doctor: () => runDoctor(internals),
+
+    history: () =>
+      targets.map((target) => ({ target: target.name, runs: summarizeRuns(runnerFor(config, target.name, options).history()) })),
+
+    async migrateStore(to) {
+      const { migrateKeys } = await import('@creds/store-migrate');
+      const from = await store();
+      const target = await createStore(to, config.dir);
+      const names = (await from.list()).filter((n) => targets.some((t) => n === t.name || n === storeNames(t).next));
+      const report = await migrateKeys({ from, to: target, names });
+      return {
+        from: from.describe(),
+        to: target.describe(),
+        entries: report.entries.map((e) => ({
+          name: e.name,
+          status: e.outcome === 'failed' ? 'failed' : e.outcome === 'moved' ? 'moved' : 'skipped',
+          ...(e.error ? { error: `${e.error.code}: ${e.error.message}` } : {}),
+        })),
+      };
+    },
+  };
+}
+
+function selectTargets(config: LoadedConfig, names: string[] | undefined): TargetConfig[] {
+  if (!names || names.length === 0) return config.targets;
+  return names.map((name) => {
+    const target = config.targets.find((t) => t.name === name);
+    if (!target) {
+      throw new CredsError(`no target named "${name}" in ${config.path}`, {
+        code: 'INVALID_INPUT',
+        hint: `targets: ${config.targets.map((t) => t.name).join(', ')}`,
+      });
+    }
+    return target;
+  });
+}
+
+/**
+ * The key a rotation replaces: for a rotation being resumed or rolled back, the one it recorded
+ * when it began (the store may already hold the new key); for a new rotation, the key in the store.
+ */
+async function oldKeyOf(target: TargetConfig, env: TargetEnv, run: RunRecord | undefined): Promise<string> {
+  const begin = run?.workflow === 'rotate' ? run.steps.get('rotate-begin') : undefined;
+  if (begin?.state === 'succeeded') return (begin.output as { oldKeyId: string }).oldKeyId;
+  const current = await env.store.get(storeNames(target).current);
+  if (!current) {
+    throw new CredsError(`the ${env.store.type} key store holds no key for ${target.name}, so there is nothing to rotate`, {
+      code: 'KEY_NOT_IN_STORE',
+      hint: 'run creds run setup first (it makes the key)',
+    });
+  }
+  return current.accessKeyId;
+}
+
+export type { TargetResult, WorkflowName };

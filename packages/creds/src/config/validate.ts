@@ -1,7 +1,77 @@
-import type { ValidationError } from '@creds/core';
+import {
+  validatePath,
+  validatePolicyArn,
+  validatePolicyDocument,
+  validatePolicyName,
+  validateRegion,
+  validateTags,
+  validateTarget as validateTargetName,
+  validateUserName,
+} from '@creds/aws-iam';
+import { ValidationError, ValidationErrors } from '@creds/core';
+import { validateSecretNames } from '@creds/github-secrets';
 import type { TargetConfig } from './schema.js';
 
-/** Backend rules (IAM names, tags, policy, ARNs, region, secret names) for one merged target. */
-export function validateTarget(_target: TargetConfig, _prefix: string): ValidationError[] {
-  return [];
+const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * Backend rules (IAM names, tags, policy, ARNs, region, secret names) for one merged target, each
+ * from the backend that owns it, plus the GitHub target's shape. Returns every problem found.
+ */
+export function validateTarget(target: TargetConfig, prefix: string): ValidationError[] {
+  const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
+  const { iam, github, secrets } = target;
+  const checks: Array<() => void> = [
+    () => validateTargetName(target.name, at('name')),
+    () => validateRegion(target.region, at('region')),
+    () => validateUserName(iam.userName, at('iam.userName')),
+    () => iam.path !== undefined && validatePath(iam.path, at('iam.path')),
+    () => validateTags(iam.tags, at('iam.tags')),
+    () => iam.policy !== undefined && void validatePolicyDocument(iam.policy, at(iam.policyFile ? 'iam.policyFile' : 'iam.policy')),
+    () => iam.inlinePolicyName !== undefined && validatePolicyName(iam.inlinePolicyName, at('iam.inlinePolicyName')),
+    () => iam.permissionsBoundary !== undefined && validatePolicyArn(iam.permissionsBoundary, at('iam.permissionsBoundary')),
+    ...iam.managedPolicyArns.map((arn, i) => () => validatePolicyArn(arn, at(`iam.managedPolicyArns[${i}]`))),
+    () => validateSecretNames([secrets.region, secrets.accessKeyId, secrets.secretAccessKey], at('secrets')),
+    () => validateGitHub(github, at),
+  ];
+  const issues: ValidationError[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (error instanceof ValidationErrors) issues.push(...error.issues);
+      else if (error instanceof ValidationError) issues.push(error);
+      else throw error;
+    }
+  }
+  return issues;
+}
+
+function validateGitHub(github: TargetConfig['github'], at: (field: string) => string): void {
+  const issues: ValidationError[] = [];
+  const need = (cond: boolean, field: string, rule: string) => {
+    if (!cond) issues.push(new ValidationError(at(field), rule));
+  };
+  if (github.org !== undefined) {
+    need(GITHUB_NAME.test(github.org), 'github.org', `"${github.org}" is not a GitHub organization name`);
+    need(github.owner === undefined && github.repo === undefined, 'github', 'give either org, or owner and repo, not both');
+    need(github.environment === undefined, 'github.environment', 'environments belong to a repository, not an organization');
+    const selected = github.visibility === 'selected';
+    need(!selected || (github.repositories?.length ?? 0) > 0, 'github.repositories', 'is required when visibility is "selected"');
+    need(selected || github.repositories === undefined, 'github.repositories', 'only goes with visibility "selected"');
+    for (const [i, repo] of (github.repositories ?? []).entries()) {
+      need(/^([A-Za-z0-9-]+\/)?[A-Za-z0-9._-]{1,100}$/.test(repo), `github.repositories[${i}]`, `"${repo}" is not a repository name`);
+    }
+  } else {
+    need(github.owner !== undefined, 'github.owner', 'is required (or give github.org for an organization secret)');
+    need(github.repo !== undefined, 'github.repo', 'is required (or give github.org for an organization secret)');
+    if (github.owner !== undefined) need(GITHUB_NAME.test(github.owner), 'github.owner', `"${github.owner}" is not a GitHub user or organization name`);
+    if (github.repo !== undefined) need(REPO_NAME.test(github.repo), 'github.repo', `"${github.repo}" is not a repository name`);
+    need(github.visibility === undefined && github.repositories === undefined, 'github.visibility', 'visibility and repositories go with github.org');
+    if (github.environment !== undefined) {
+      need(/^[^\s][^\x00-\x1f]{0,254}$/.test(github.environment), 'github.environment', 'must be 1-255 printable characters');
+    }
+  }
+  if (issues.length > 0) throw new ValidationErrors(issues);
 }

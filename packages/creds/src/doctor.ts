@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { relative } from 'node:path';
+import { promisify } from 'node:util';
+import { resolveCallerIdentity } from '@creds/aws-iam';
+import { createStepContext, errorMessage } from '@creds/core';
+import type { DoctorCheck } from './api.js';
+import type { CredsInternals } from './creds.js';
+import { secretScope } from './env.js';
+import { STATE_DIR, statePaths } from './state.js';
+
+const run = promisify(execFile);
+
+async function check(name: string, fn: () => Promise<string>, hint?: string): Promise<DoctorCheck> {
+  try {
+    return { name, ok: true, detail: await fn() };
+  } catch (error) {
+    const own = (error as { hint?: string }).hint;
+    return { name, ok: false, detail: errorMessage(error), ...((own ?? hint) ? { hint: own ?? hint } : {}) };
+  }
+}
+
+/** Is `path` (inside `dir`) ignored by git? True when git is absent or `dir` is not a work tree. */
+async function gitIgnores(dir: string, path: string): Promise<boolean> {
+  try {
+    await run('git', ['-C', dir, 'rev-parse', '--is-inside-work-tree']);
+  } catch {
+    return true;
+  }
+  try {
+    await run('git', ['-C', dir, 'check-ignore', '-q', relative(dir, path) || '.']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Everything a run needs, checked without writing: config, AWS identity, GitHub token and access, store, git. */
+export async function runDoctor(internals: CredsInternals): Promise<DoctorCheck[]> {
+  const { config, targets } = internals;
+  const checks: DoctorCheck[] = [
+    { name: 'config', ok: true, detail: `${config.path}: ${targets.length} target(s), ${config.store.type} store` },
+  ];
+  const first = targets[0];
+  if (first) {
+    checks.push(
+      await check('AWS identity', async () => {
+        const ctx = createStepContext({ env: { aws: internals.aws(first), store: await internals.store() } });
+        const id = await resolveCallerIdentity(ctx);
+        return `account ${id.account}, acting as ${id.arn}`;
+      }),
+    );
+  }
+  checks.push(
+    await check('GitHub token', async () => {
+      const github = await internals.github();
+      const user = await github.getAuthenticatedUser();
+      return `signed in as ${user.login}`;
+    }),
+  );
+  for (const target of targets) {
+    checks.push(
+      await check(`GitHub access (${target.name})`, async () => {
+        const github = await internals.github();
+        await github.getPublicKey(secretScope(target));
+        return 'can read the public key, so it may manage the secrets';
+      }),
+    );
+  }
+  checks.push(
+    await check('key store', async () => {
+      const store = await internals.store();
+      if (store.check) await store.check();
+      else await store.list();
+      return `${store.type}: ${store.describe()}`;
+    }),
+  );
+  checks.push(
+    await check(
+      'git ignores .creds/',
+      async () => {
+        const paths = [statePaths(config.dir).root, ...(config.store.type === 'json' && config.store.path ? [config.store.path] : [])];
+        for (const path of paths) {
+          if (!(await gitIgnores(config.dir, path))) throw new Error(`${path} is not ignored by git`);
+        }
+        return 'state and key files are ignored';
+      },
+      `add "${STATE_DIR}/" to .gitignore`,
+    ),
+  );
+  return checks;
+}

@@ -1,0 +1,21 @@
+import { listAccessKeys } from '@creds/aws-iam';
+import { ValidationError } from '@creds/core';
+import type { TargetEnv } from './env.js';
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `90d`, `12h`, `30m` → milliseconds. */
+export function parseDuration(text: string, field: string): number {
+  const match = /^(\d+)([dhm])$/.exec(text.trim());
+  if (!match) throw new ValidationError(field, `"${text}" is not a duration such as 90d, 12h or 30m`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/** Age in ms of the key the store holds under `storeName`, per IAM's CreateDate; undefined if unknown. */
+export async function keyAge(env: TargetEnv, storeName: string, now = Date.now()): Promise<number | undefined> {
+  const stored = await env.store.get(storeName);
+  if (!stored) return undefined;
+  const keys = await listAccessKeys(env.aws.iam, env.target.iam.userName);
+  const created = keys.find((k) => k.accessKeyId === stored.accessKeyId)?.createDate;
+  return created ? now - created.getTime() : undefined;
+}

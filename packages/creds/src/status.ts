@@ -1,0 +1,128 @@
+import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, listAccessKeys, listAttachedPolicyArns, ownershipOf, TAGS } from '@creds/aws-iam';
+import { errorCode, errorMessage, type PlanEntry } from '@creds/core';
+import { canonicalSecretName } from '@creds/github-secrets';
+import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus, WorkflowName } from './api.js';
+import type { TargetConfig } from './config/schema.js';
+import type { CredsInternals } from './creds.js';
+import { parseDuration } from './durations.js';
+import { secretScope, storeNames } from './env.js';
+import { runnerFor } from './fleet.js';
+import { setupWorkflow } from './workflows/setup.js';
+
+const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
+
+/** What running `workflow` would change for one target. Read-only. */
+export async function planTarget(internals: CredsInternals, name: WorkflowName, target: TargetConfig): Promise<TargetPlan> {
+  const plan: TargetPlan = { target: target.name, workflow: name, inSync: true, changes: [], errors: [], notes: [] };
+  try {
+    const runner = runnerFor(internals.config, target.name, internals.options);
+    const runs = runner.history();
+    const env = await internals.env(target, runs);
+    const wf = await internals.workflow(name, target, env, runs);
+    collect(plan, (await runner.plan(wf, env)).steps);
+  } catch (error) {
+    plan.errors.push({ stepId: '-', code: errorCode(error), message: errorMessage(error) });
+  }
+  plan.inSync = plan.changes.length === 0 && plan.errors.length === 0;
+  return plan;
+}
+
+function collect(plan: TargetPlan, steps: PlanEntry[]): void {
+  for (const step of steps) {
+    if (step.error) plan.errors.push({ stepId: step.id, ...step.error });
+    if (step.result?.notes) plan.notes.push(...step.result.notes);
+    if (step.result && !step.result.inSync) {
+      for (const change of step.result.changes) plan.changes.push({ stepId: step.id, title: step.title, ...change });
+    }
+  }
+}
+
+/** Drift for one target: the IAM user, its policies and keys, the store, and each secret. Read-only. */
+export async function targetStatus(internals: CredsInternals, target: TargetConfig): Promise<TargetStatus> {
+  const { iam: iamConfig } = target;
+  const runner = runnerFor(internals.config, target.name, internals.options);
+  const runs = runner.history();
+  const env = await internals.env(target, runs);
+  const { iam } = env.aws;
+  const plan = await runner.plan(setupWorkflow(target), env);
+  const changesOf = (id: string) => {
+    const step = plan.steps.find((s) => s.id === id);
+    return step?.result && !step.result.inSync ? step.result.changes : [];
+  };
+
+  const user = await getUser(iam, iamConfig.userName);
+  const ownership = user ? ownershipOf(user.Tags, target.name) : undefined;
+  const policyName = iamConfig.inlinePolicyName ?? defaultInlinePolicyName(target.region, iamConfig.userName);
+  const policyChanges = changesOf('iam-inline-policy');
+  const attached = user ? await listAttachedPolicyArns(iam, iamConfig.userName) : [];
+
+  const stored = await env.store.get(storeNames(target).current);
+  const maxAge = parseDuration(internals.config.rotation.maxKeyAge, 'rotation.maxKeyAge');
+  const unusedAfter = parseDuration(internals.config.rotation.unusedAfter, 'rotation.unusedAfter');
+  const now = Date.now();
+  const keys: KeyStatus[] = [];
+  for (const key of user ? await listAccessKeys(iam, iamConfig.userName) : []) {
+    const createdAt = key.createDate?.toISOString() ?? new Date(now).toISOString();
+    const lastUsed = (await getAccessKeyLastUsed(iam, key.accessKeyId))?.lastUsedDate;
+    const idleSince = (lastUsed ?? key.createDate)?.getTime() ?? now;
+    keys.push({
+      accessKeyId: key.accessKeyId,
+      status: key.status,
+      createdAt,
+      ...(lastUsed ? { lastUsedAt: lastUsed.toISOString() } : {}),
+      inStore: stored?.accessKeyId === key.accessKeyId,
+      old: now - Date.parse(createdAt) > maxAge,
+      unused: now - idleSince > unusedAfter,
+    });
+  }
+
+  const secrets: SecretStatus[] = [];
+  const scope = secretScope(target);
+  for (const step of plan.steps.filter((s) => /^github-(secret|variable):/.test(s.id))) {
+    const kind = step.id.startsWith('github-variable') ? 'variable' : 'secret';
+    const name = canonicalSecretName(step.id.split(':').at(-1)!);
+    const meta = kind === 'secret' ? await env.github.getSecret(scope, name) : await env.github.getVariable(scope, name);
+    secrets.push({
+      name,
+      kind,
+      exists: meta !== undefined,
+      ...(meta?.updatedAt ? { updatedAt: meta.updatedAt } : {}),
+      drifted: changesOf(step.id).some((c) => c.action === 'drift'),
+    });
+  }
+
+  const drift: string[] = [];
+  for (const step of plan.steps) {
+    if (step.error) drift.push(`${step.title}: could not check (${step.error.code}: ${step.error.message})`);
+    for (const change of step.result && !step.result.inSync ? step.result.changes : []) {
+      drift.push(`${change.resource}: ${change.detail ?? `would ${change.action}`}`);
+    }
+  }
+  for (const key of keys) {
+    if (key.old) drift.push(`access key ${mask(key.accessKeyId)} is older than ${internals.config.rotation.maxKeyAge}: rotate it (creds run rotate)`);
+    if (key.unused) drift.push(`access key ${mask(key.accessKeyId)} has not been used for ${internals.config.rotation.unusedAfter}`);
+    if (!key.inStore && user && ownership === 'owned') drift.push(`access key ${mask(key.accessKeyId)} is not in the ${env.store.type} store`);
+  }
+
+  return {
+    target: target.name,
+    inSync: drift.length === 0,
+    user: {
+      name: iamConfig.userName,
+      exists: user !== undefined,
+      owned: ownership === 'owned' || ownership === 'adopted',
+      tagDrift: changesOf('iam-user').filter((c) => c.action !== 'create').map((c) => c.detail ?? c.resource),
+    },
+    inlinePolicy: {
+      name: policyName,
+      state: policyChanges.length === 0 ? 'in-sync' : policyChanges.some((c) => c.action === 'create') ? 'missing' : 'drifted',
+    },
+    managedPolicies: iamConfig.managedPolicyArns.map((arn) => ({ arn, attached: attached.includes(arn) })),
+    keys,
+    store: { type: env.store.type, where: env.store.describe(), holdsKey: stored !== undefined },
+    secrets,
+    drift,
+  };
+}
+
+export { TAGS };

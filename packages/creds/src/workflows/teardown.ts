@@ -1,0 +1,112 @@
+import {
+  defaultInlinePolicyName,
+  deleteAccessKeysStep,
+  deletePoliciesStep,
+  deleteUserStep,
+  getUser,
+  listAccessKeys,
+  ownershipOf,
+} from '@creds/aws-iam';
+import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
+import { canonicalSecretName, describeScope, scopeKey } from '@creds/github-secrets';
+import type { TargetConfig } from '../config/schema.js';
+import { secretScope, storeNames, type TargetEnv } from '../env.js';
+import { PREFLIGHT, preflightSteps } from './setup.js';
+
+/** Deletes one Actions secret (or variable); already gone counts as done. */
+function deleteSecretStep(target: TargetConfig, name: string, kind: 'secret' | 'variable'): Step<TargetEnv> {
+  const scope = secretScope(target);
+  const canonical = canonicalSecretName(name);
+  const resource = `${kind} ${canonical} in ${describeScope(scope)}`;
+  const exists = async (env: TargetEnv) =>
+    kind === 'secret' ? (await env.github.getSecret(scope, canonical)) !== undefined : (await env.github.getVariable(scope, canonical)) !== undefined;
+  return {
+    id: `github-delete-${kind}:${scopeKey(scope)}:${canonical}`.replace(/[^a-z0-9:._/-]/gi, '_').slice(0, 128),
+    title: `Delete ${resource}`,
+    dependsOn: PREFLIGHT,
+    async apply(ctx) {
+      const deleted =
+        kind === 'secret'
+          ? await ctx.env.github.deleteSecret(scope, canonical, { signal: ctx.signal })
+          : await ctx.env.github.deleteVariable(scope, canonical, { signal: ctx.signal });
+      return { name: canonical, deleted };
+    },
+    async check(ctx) {
+      return (await exists(ctx.env)) ? { inSync: false, changes: [{ action: 'delete', resource }] } : { inSync: true };
+    },
+  };
+}
+
+/**
+ * The managed policies creds attached, from every run of this target that was not rolled back
+ * (a re-run records them as "already attached", so the newest run alone is not enough). With no
+ * journal at all (a new laptop), the configured list is the best knowledge there is.
+ */
+export function attachedByCreds(runs: readonly RunRecord[], target: TargetConfig): string[] {
+  const attached = new Set<string>();
+  let seen = false;
+  for (const run of runs) {
+    const state = run.steps.get('iam-managed-policies');
+    if (run.rollback?.status === 'succeeded' || state?.state !== 'succeeded') continue;
+    seen = true;
+    for (const arn of (state.output as { attached?: string[] }).attached ?? []) attached.add(arn);
+  }
+  return seen ? [...attached] : [...target.iam.managedPolicyArns];
+}
+
+/** A read-only check for an IAM teardown step: what it would delete, if creds owns the user. */
+function withCheck(step: Step<TargetEnv>, what: (env: TargetEnv) => Promise<string[]>): Step<TargetEnv> {
+  return {
+    ...step,
+    async check(ctx) {
+      const resources = await what(ctx.env);
+      return resources.length === 0
+        ? { inSync: true }
+        : { inSync: false, changes: resources.map((resource) => ({ action: 'delete' as const, resource })) };
+    },
+  };
+}
+
+/** secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
+export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[]): Workflow<TargetEnv> {
+  const { userName } = target.iam;
+  const names = target.secrets;
+  const secretDeletes = [
+    deleteSecretStep(target, names.region, names.regionAs),
+    deleteSecretStep(target, names.accessKeyId, 'secret'),
+    deleteSecretStep(target, names.secretAccessKey, 'secret'),
+  ];
+  const owned = async (env: TargetEnv) => {
+    const user = await getUser(env.aws.iam, userName);
+    return user && ownershipOf(user.Tags, target.name) !== 'foreign' ? user : undefined;
+  };
+  const policyName = target.iam.inlinePolicyName ?? defaultInlinePolicyName(target.region, userName);
+  return createWorkflow('teardown', [
+    ...preflightSteps(target),
+    ...secretDeletes,
+    withCheck(
+      deleteAccessKeysStep({
+        id: 'iam-delete-access-keys',
+        dependsOn: secretDeletes.map((s) => s.id),
+        userName,
+        target: target.name,
+        storeName: storeNames(target).current,
+      }) as Step<TargetEnv>,
+      async (env) => ((await owned(env)) ? (await listAccessKeys(env.aws.iam, userName)).map((k) => `access key ${k.accessKeyId}`) : []),
+    ),
+    withCheck(
+      deletePoliciesStep({
+        id: 'iam-delete-policies',
+        dependsOn: ['iam-delete-access-keys'],
+        userName,
+        ...(target.iam.policy ? { policyName } : {}),
+        policyArns: attachedByCreds(runs, target),
+      }) as Step<TargetEnv>,
+      async (env) => ((await owned(env)) ? [`policies of IAM user ${userName}`] : []),
+    ),
+    withCheck(
+      deleteUserStep({ id: 'iam-delete-user', dependsOn: ['iam-delete-policies'], userName, target: target.name }) as Step<TargetEnv>,
+      async (env) => ((await owned(env)) ? [`IAM user ${userName}`] : []),
+    ),
+  ]);
+}

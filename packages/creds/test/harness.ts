@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type GitHubSandbox, type IamSandbox, startGitHubServer, startIamServer } from '@creds/sandbox';
+import { type Creds, type CredsOptions, createCreds, type LoadedConfig, resolveConfig } from '../src/index.js';
+
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+
+export const TOKEN = 'ghp_sandboxtoken000000000000000000000000';
+
+export const POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::demo-bucket/*' }],
+};
+
+export function baseConfig(overrides: Record<string, unknown> = {}) {
+  return {
+    region: 'eu-west-1',
+    iam: { userName: 'gh-demo', tags: { team: 'platform' }, policy: POLICY, managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] },
+    github: { owner: 'octo-org', repo: 'demo' },
+    ...overrides,
+  };
+}
+
+/** Both sandbox servers, a temp folder for state, and a creds instance wired to them. */
+export async function world(options: { repos?: Array<{ owner: string; name: string; environments?: string[] }>; orgs?: string[] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'creds-lib-'));
+  const iam: IamSandbox = await startIamServer({ propagationDelayMs: 300 });
+  const github: GitHubSandbox = await startGitHubServer({
+    tokens: [{ token: TOKEN }],
+    repos: options.repos ?? [{ owner: 'octo-org', name: 'demo' }],
+    ...(options.orgs ? { orgs: options.orgs } : {}),
+    timeScale: 0.001,
+  });
+  const creds = async (raw: unknown, extra: CredsOptions = {}): Promise<{ creds: Creds; config: LoadedConfig }> => {
+    const config = await resolveConfig(raw, { path: join(dir, 'creds.config.json'), dir });
+    return {
+      config,
+      creds: createCreds(config, {
+        aws: { credentials: { accessKeyId: iam.admin.accessKeyId, secretAccessKey: iam.admin.secretAccessKey }, endpoints: { iam: iam.url, sts: iam.url } },
+        github: { token: TOKEN, baseUrl: github.url, timeScale: 0.001 },
+        verifyTimeoutMs: 10_000,
+        ...extra,
+      }),
+    };
+  };
+  const close = async () => {
+    await Promise.all([iam.close(), github.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, iam, github, creds, close };
+}

@@ -1,0 +1,114 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { baseConfig, world } from './harness.js';
+
+type World = Awaited<ReturnType<typeof world>>;
+let w: World;
+beforeEach(async () => {
+  w = await world();
+});
+afterEach(() => w.close());
+
+const repo = { owner: 'octo-org', repo: 'demo' };
+const user = () => w.iam.state().users.find((u) => u.userName === 'gh-demo');
+
+/** Every file under dir, concatenated (journals, key files excluded by the caller). */
+function readAll(dir: string, skip: (path: string) => boolean): string {
+  let out = '';
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (skip(path)) continue;
+    out += statSync(path).isDirectory() ? readAll(path, skip) : readFileSync(path, 'utf8');
+  }
+  return out;
+}
+
+describe('setup → status → setup again → rotate → teardown, against the sandbox', () => {
+  it('keeps every promise of the key route', async () => {
+    const { creds } = await w.creds(baseConfig());
+    // setup
+    const [setup] = await creds.run('setup');
+    expect(setup?.error).toBeUndefined();
+    expect(setup?.status).toBe('succeeded');
+    const u = user()!;
+    expect(u.accessKeys).toHaveLength(1);
+    expect(u.attachedPolicies).toEqual(['arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    const keyId = u.accessKeys[0]!.accessKeyId;
+    expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(keyId);
+    expect(w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY')).toBe(u.accessKeys[0]!.secretAccessKey);
+    expect(w.github.secretValue(repo, 'AWS_DEFAULT_REGION')).toBe('eu-west-1');
+
+    // status in sync
+    const [status] = await creds.status();
+    expect(status?.drift).toEqual([]);
+    expect(status?.inSync).toBe(true);
+    expect(status?.keys.map((k) => k.inStore)).toEqual([true]);
+
+    // setup again writes nothing (I1)
+    w.iam.calls.reset();
+    w.github.resetLog();
+    const [again] = await creds.run('setup');
+    expect(again?.status).toBe('succeeded');
+    expect(w.iam.calls.writes).toBe(0);
+    expect(w.github.counts().writes).toBe(0);
+
+    // rotate: new key in the secrets, old key gone, never more than 2 keys
+    const [rotate] = await creds.run('rotate');
+    expect(rotate?.error).toBeUndefined();
+    const after = user()!;
+    expect(after.accessKeys).toHaveLength(1);
+    const newKey = after.accessKeys[0]!;
+    expect(newKey.accessKeyId).not.toBe(keyId);
+    expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(newKey.accessKeyId);
+    expect(w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY')).toBe(newKey.secretAccessKey);
+    const [afterRotate] = await creds.status();
+    expect(afterRotate?.drift).toEqual([]);
+
+    // teardown: nothing left
+    const [teardown] = await creds.run('teardown');
+    expect(teardown?.error).toBeUndefined();
+    expect(user()).toBeUndefined();
+    expect(w.github.secretNames(repo)).toEqual([]);
+
+    // no secret the sandbox issued appears in any state file but the key file
+    const state = readAll(join(w.dir, '.creds'), (p) => p.endsWith('keys.json'));
+    for (const secret of w.iam.issuedSecrets()) expect(state.includes(secret)).toBe(false);
+  });
+
+  it('rolls back a setup completely, and a rotation safely', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    const before = user()!.accessKeys[0]!.accessKeyId;
+    // A finished rotation is not undone: its old key is gone, so the new one stays in place.
+    await creds.run('rotate');
+    const [undoRotate] = await creds.rollback();
+    expect(undoRotate?.status).toBe('succeeded');
+    const kept = user()!.accessKeys;
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.accessKeyId).not.toBe(before);
+    expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(kept[0]!.accessKeyId);
+    // Then the setup: nothing creds created remains.
+    const [undoSetup] = await creds.rollback();
+    expect(undoSetup?.error).toBeUndefined();
+    expect(user()).toBeUndefined();
+    expect(w.github.secretNames(repo)).toEqual([]);
+  });
+
+  it('rolls back a rotation that failed before the old key was deleted, back to the old key', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    const old = user()!.accessKeys[0]!;
+    w.iam.injectFault({ action: 'UpdateAccessKey', code: 'AccessDenied', status: 403, times: 10 });
+    const [rotate] = await creds.run('rotate');
+    expect(rotate?.status).toBe('failed');
+    expect(rotate?.error?.stepId).toBe('rotate-deactivate-old');
+    expect(user()!.accessKeys).toHaveLength(2);
+    w.iam.clearFaults();
+    const [rollback] = await creds.rollback();
+    expect(rollback?.error).toBeUndefined();
+    expect(user()!.accessKeys.map((k) => k.accessKeyId)).toEqual([old.accessKeyId]);
+    expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(old.accessKeyId);
+    expect(w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY')).toBe(old.secretAccessKey);
+  });
+});
