@@ -30,6 +30,7 @@ describe('json store atomicity with real processes', () => {
   it(`leaves the old or the new file, never a torn one, across ${KILLS} SIGKILLs mid-write`, async () => {
     const path = join(dir, 'keys.json');
     let lastGeneration = 0;
+    let midWrite = 0;
     for (let kill = 0; kill < KILLS; kill++) {
       const child = startWriter(['loop', path, String(BYTES)]);
       await firstWrite(child);
@@ -47,7 +48,12 @@ describe('json store atomicity with real processes', () => {
       // ...and the store reads it.
       expect((await createJsonStore({ path }).get('big'))?.accessKeyId).toBe(big.accessKeyId);
       lastGeneration = generation;
+      // a temp file left behind means the kill landed between open and rename
+      const temps = (await readdir(dir)).filter((f) => /^keys\.json\.\d+$/.test(f) || /^keys\.json\.[0-9a-f]+$/.test(f));
+      if (temps.length > 0) midWrite++;
+      for (const t of temps) await (await import('node:fs/promises')).rm(join(dir, t));
     }
+    console.log(`[store-json atomicity] ${KILLS} SIGKILLs, ${midWrite} landed mid-write (temp file left), every file parsed whole`);
     expect(lastGeneration).toBeGreaterThanOrEqual(1);
     // Killed writers may leave their temp file behind, never a half-written key file.
     const stray = (await readdir(dir)).filter((f) => f !== 'keys.json' && !f.startsWith('keys.json.'));
@@ -75,5 +81,42 @@ describe('json store atomicity with real processes', () => {
       ),
     );
     expect((await a.list()).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`).sort());
+  });
+});
+
+describe('json store lock recovery', () => {
+  it('recovers a lock file left empty by a writer killed while creating it', async () => {
+    const { writeFile, utimes } = await import('node:fs/promises');
+    const { Secret } = await import('@creds/core');
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, 'keys.json');
+      await writeFile(`${path}.lock`, '', { mode: 0o600 });
+      const old = new Date(Date.now() - 60_000);
+      await utimes(`${path}.lock`, old, old);
+      await createJsonStore({ path, lockTimeoutMs: 5_000 }).put('acme/web', {
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: new Secret('s'),
+      });
+      expect(await createJsonStore({ path }).list()).toEqual(['acme/web']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('waits for a live holder and then says who holds the lock', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { hostname } = await import('node:os');
+    const { Secret } = await import('@creds/core');
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, 'keys.json');
+      await writeFile(`${path}.lock`, JSON.stringify({ pid: process.ppid, since: '2026-01-01T00:00:00.000Z', host: hostname() }));
+      await expect(
+        createJsonStore({ path, lockTimeoutMs: 300 }).put('acme/web', { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: new Secret('s') }),
+      ).rejects.toMatchObject({ code: 'STORE_LOCKED', message: expect.stringContaining(`pid ${process.ppid}`) });
+    } finally {
+      await cleanup();
+    }
   });
 });
