@@ -82,19 +82,23 @@ export async function resolveConfig(raw: unknown, where: { path: string; dir: st
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw fromZod(parsed.error);
   const config = parsed.data;
+  // Targets are merged from the input as written, so the schema's defaults are applied once, to the
+  // merged result, and never overwrite a top-level value with an override's default.
+  const input = raw as Obj;
   const issues: ValidationError[] = [];
-  const overrides = config.targets ?? [{ name: defaultTargetName(config) }];
+  const overrides = (input['targets'] as Obj[] | undefined) ?? [{ name: defaultTargetName(config) }];
   const names = new Set<string>();
   const targets: TargetConfig[] = [];
   for (const [i, override] of overrides.entries()) {
     const prefix = config.targets ? `targets[${i}]` : '';
     const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
-    if (names.has(override.name.toLowerCase())) {
-      issues.push(new ValidationError(at('name'), `"${override.name}" is used by another target`));
+    const name = String(override['name']);
+    if (names.has(name.toLowerCase())) {
+      issues.push(new ValidationError(at('name'), `"${name}" is used by another target`));
       continue;
     }
-    names.add(override.name.toLowerCase());
-    const merged = mergeTarget(config, override);
+    names.add(name.toLowerCase());
+    const merged = mergeTarget(input, override);
     const mergedIam = merged['iam'] as Obj;
     if (typeof mergedIam['policyFile'] === 'string' && mergedIam['policy'] === undefined) {
       const field = `${prefix ? `${prefix}.` : ''}iam.policyFile`;
@@ -128,16 +132,16 @@ function defaultTargetName(config: ParsedConfig): string {
 
 type Obj = Record<string, unknown>;
 
-function mergeTarget(config: ParsedConfig, override: Obj): Obj {
+function mergeTarget(config: Obj, override: Obj): Obj {
   const pick = (key: string): Obj | undefined => {
-    const top = (config as Obj)[key] as Obj | undefined;
+    const top = config[key] as Obj | undefined;
     const own = override[key] as Obj | undefined;
     return top || own ? { ...top, ...own } : undefined;
   };
-  const github = override['github'] ? (override['github'] as Obj) : (config.github as Obj | undefined);
+  const github = (override['github'] ?? config['github']) as Obj | undefined;
   return {
     name: override['name'],
-    region: override['region'] ?? config.region,
+    region: override['region'] ?? config['region'],
     iam: pick('iam') ?? {},
     github: github ?? {},
     secrets: pick('secrets') ?? {},
@@ -156,19 +160,28 @@ async function readPolicyFile(path: string, field: string, issues: ValidationErr
 }
 
 function fromZod(error: z.ZodError, prefix = ''): ValidationErrors {
+  const fieldOf = (path: readonly PropertyKey[]) =>
+    `${prefix}${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`.replace(/^\./, '') || '(config)';
   return new ValidationErrors(
-    error.issues.map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-      const field = `${prefix}${path}`.replace(/^\./, '') || '(config)';
-      return new ValidationError(field, zodRule(issue));
-    }),
+    error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => new ValidationError(fieldOf([...issue.path, key]), 'is not a known field (check its spelling)'))
+        : [new ValidationError(fieldOf(issue.path), zodRule(issue))],
+    ),
   );
 }
 
 function zodRule(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type') {
+    return /received undefined/.test(issue.message) ? 'is required' : `must be ${article(issue.expected)}`;
+  }
+  if (issue.code === 'invalid_union' && 'discriminator' in issue) return `must be one of the known kinds (${issue.message})`;
   return issue.message;
+}
+
+function article(type: string): string {
+  const noun = type === 'record' ? 'object' : type;
+  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -129,7 +129,7 @@ export const configSchema = z
 /** One fully merged target, before backend rule checks. */
 export const targetSchema = z.object({
   name: z.string(),
-  region: z.string({ error: 'is required' }),
+  region: z.string(),
   iam,
   github,
   secrets: secretNames,
