@@ -1,7 +1,10 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { LockedError } from './errors.js';
+
+/** A lock file with no holder written into it is taken over once it is this old. */
+const HALF_WRITTEN_GRACE_MS = 2_000;
 
 interface LockInfo {
   pid: number;
@@ -34,7 +37,12 @@ export class Lock {
         return;
       }
       const holder = this.#readHolder();
-      if (holder === undefined) continue; // vanished or half-written between our calls; try again
+      if (holder === undefined) {
+        // Gone between our calls (try again), or empty because its writer died between the
+        // exclusive create and the write: once it is old enough not to be mid-write, take it over.
+        if (this.#ageMs() > HALF_WRITTEN_GRACE_MS) this.#takeOverStale(undefined);
+        continue;
+      }
       if (holder.host !== me.host || isAlive(holder.pid)) {
         throw new LockedError(this.path, holder.pid, holder.since);
       }
@@ -84,7 +92,15 @@ export class Lock {
    * Moves the dead holder's file aside (rename is atomic, so of two processes recovering at once
    * only one gets it), checks it really was the dead holder's, and removes it.
    */
-  #takeOverStale(stale: LockInfo): void {
+  #ageMs(): number {
+    try {
+      return Date.now() - statSync(this.path).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  #takeOverStale(stale: LockInfo | undefined): void {
     const aside = `${this.path}.stale-${process.pid}`;
     try {
       renameSync(this.path, aside);
@@ -93,7 +109,7 @@ export class Lock {
       throw error;
     }
     const moved = this.#readHolder(aside);
-    if (moved && (moved.pid !== stale.pid || moved.since !== stale.since)) {
+    if (moved && (moved.pid !== stale?.pid || moved.since !== stale?.since)) {
       // Someone else recovered first and had taken the lock; give it back.
       renameSync(aside, this.path);
       throw new LockedError(this.path, moved.pid, moved.since);
