@@ -111,28 +111,13 @@ export function ndjson(stdout: string): Array<Record<string, unknown> & { type: 
 export function finalResult(stdout: string): Record<string, unknown> & { type: string } {
   const lines = ndjson(stdout);
   const last = lines.at(-1);
-  if (!last || last.type !== 'result') throw new Error(`no final result object in:\n${stdout}`);
+  if (last?.type !== 'result') throw new Error(`no final result object in:\n${stdout}`);
   return last;
 }
 
 export async function tempDir(prefix = 'creds-cli-'): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
-}
-
-/** Whether the library front-end is built (createCreds no longer throws NOT_IMPLEMENTED). */
-export async function libraryReady(): Promise<boolean> {
-  const lib = await import('creds');
-  const config = await lib.resolveConfig(
-    { region: 'us-east-1', iam: { userName: 'probe' }, github: { owner: 'o', repo: 'r' } },
-    { path: '(probe)', dir: tmpdir() },
-  );
-  try {
-    await lib.createCreds(config, { aws: { credentials: { accessKeyId: 'AKIAPROBE', secretAccessKey: 'x' } }, github: { token: 't' } });
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code !== 'NOT_IMPLEMENTED';
-  }
 }
 
 /** The secret access keys the sandbox issued (kept in its world file). */

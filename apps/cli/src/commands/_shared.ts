@@ -96,7 +96,9 @@ export function failureAdvice(ctx: CliContext, kind: 'run' | 'rollback', workflo
     lines.push(`${c.red('✗')} ${r.target}: ${kind === 'run' ? workflow : 'rollback'} failed${step}: ${e ? `${e.code}: ${e.message}` : 'unknown error'}`);
     if (e?.hint) lines.push(c.dim(`    → ${e.hint}`));
   }
-  const resumable = failed.filter((r) => r.status === 'interrupted' || exitCodeFor(r.error?.code) === EXIT.failed).map((r) => r.target);
+  const resumable = failed
+    .filter((r) => r.status === 'interrupted' || r.error?.code === 'UNFINISHED_RUN' || exitCodeFor(r.error?.code) === EXIT.failed)
+    .map((r) => r.target);
   if (resumable.length > 0) {
     const targets = resumable.length === results.length ? undefined : resumable;
     if (kind === 'run') {

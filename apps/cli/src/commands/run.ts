@@ -78,16 +78,17 @@ interface Blocked {
 }
 
 /**
- * A new run over an unfinished one is refused before anything is asked or written (the engine's own
- * rule, checked early so the message can name the commands): a rollback that did not succeed blocks
- * everything; a last run that did not succeed (and was not rolled back) must be resumed or undone.
+ * A new run over a finished-but-failed one is refused before anything is asked (the engine refuses it
+ * too; checking early lets the message name the commands). A run or rollback still "in progress" may
+ * belong to a live process holding the lock, so that case is left to the library, which says LOCKED
+ * or UNFINISHED_RUN as appropriate.
  */
 function refuseOverUnfinished(ctx: CliContext, history: ReadonlyArray<{ target: string; runs: RunSummary[] }>, options: RunOptions): void {
   const blocked = history.flatMap(({ target, runs }): Blocked[] => {
-    const rollingBack = runs.find((r) => r.rollback && r.rollback !== 'succeeded');
+    const rollingBack = runs.find((r) => r.rollback === 'failed');
     if (rollingBack) return [{ target, run: rollingBack, kind: 'rollback' }];
     const last = runs.at(-1);
-    if (!last || last.rollback || last.status === 'succeeded') return [];
+    if (!last || last.rollback || last.status !== 'failed') return [];
     return [{ target, run: last, kind: 'run' }];
   });
   const rollback = blocked.filter((b) => b.kind === 'rollback');

@@ -23,14 +23,17 @@ export async function sandbox(ctx: CliContext, flags: SandboxFlags): Promise<num
   const env = box.env();
   const repos = config.targets.map((t) => (t.github.org ? `org ${t.github.org}` : `${t.github.owner}/${t.github.repo}`));
   if (out.mode === 'json') {
-    out.event({
+    // Written directly: the sandbox admin key id must reach the env vars unmasked (it is a fixed fake).
+    const ready = {
       type: 'sandbox-ready',
       iam: box.aws.endpoints.iam,
       github: box.github.baseUrl,
       stateDir: box.stateDir ?? null,
       repositories: repos,
       env,
-    });
+      ts: new Date().toISOString(),
+    };
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
   } else {
     // The sandbox's admin key is a fixed fake credential; printing it is the point of this command.
     process.stdout.write(
