@@ -28,8 +28,8 @@ export interface CredsInternals {
   workflow: (name: string, target: TargetConfig, env: TargetEnv, runs: readonly RunRecord[], run?: RunRecord) => Promise<Workflow<TargetEnv>>;
 }
 
-/** Builds the front-end for a loaded config. Nothing is read or written until a method is called. */
-export function createCreds(config: LoadedConfig, options: CredsOptions = {}): Creds {
+/** The shared machinery behind Creds and SetupGitHubRepo: lazily built clients, store, env, workflows. */
+export function createInternals(config: LoadedConfig, options: CredsOptions = {}): CredsInternals {
   const targets = selectTargets(config, options.targets);
   const once = <T>(make: () => Promise<T>) => {
     let value: Promise<T> | undefined;
@@ -78,7 +78,13 @@ export function createCreds(config: LoadedConfig, options: CredsOptions = {}): C
         throw new CredsError(`unknown workflow "${name}"`, { code: 'INVALID_INPUT', hint: 'use setup, teardown or rotate' });
     }
   };
-  const internals: CredsInternals = { config, options, targets, store, aws, github, env, workflow };
+  return { config, options, targets, store, aws, github, env, workflow };
+}
+
+/** Builds the front-end for a loaded config. Nothing is read or written until a method is called. */
+export function createCreds(config: LoadedConfig, options: CredsOptions = {}): Creds {
+  const internals = createInternals(config, options);
+  const { targets, store, env, workflow } = internals;
 
   return {
     targets: targets.map((t) => t.name),

@@ -20,5 +20,7 @@ export type { LoadedConfig } from './config/load.js';
 export { configSchema } from './config/schema.js';
 export type { ConfigFile, StoreConfig, TargetConfig } from './config/schema.js';
 export { createCreds } from './creds.js';
+export { SetupGitHubRepo } from './setup-github-repo.js';
+export type { SetupGitHubRepoParams } from './setup-github-repo.js';
 export { ensureStateDir, STATE_DIR, statePaths } from './state.js';
 export { createStore } from './stores.js';

@@ -27,16 +27,14 @@ export function preflightSteps(target: TargetConfig): Step<TargetEnv>[] {
   ] as Step<TargetEnv>[];
 }
 
-/**
- * preflight → user → {inline policy, managed policies, access key} → {secrets, verify}.
- * About four serial rounds of API calls; everything independent runs at once.
- */
-export function setupWorkflow(target: TargetConfig, options: { verifyTimeoutMs?: number } = {}): Workflow<TargetEnv> {
+/** The setup steps, each usable alone (SetupGitHubRepo's s11–s14) or together (setupWorkflow). */
+export function setupSteps(target: TargetConfig, options: { verifyTimeoutMs?: number } = {}) {
   const { iam, region } = target;
   const user = ['iam-user'];
-  const steps: Step<TargetEnv>[] = [
-    ...preflightSteps(target),
-    iamUserStep({
+  const { current } = storeNames(target);
+  return {
+    preflight: preflightSteps(target),
+    user: iamUserStep({
       id: 'iam-user',
       dependsOn: PREFLIGHT,
       userName: iam.userName,
@@ -47,27 +45,21 @@ export function setupWorkflow(target: TargetConfig, options: { verifyTimeoutMs?:
       ...(iam.path ? { path: iam.path } : {}),
       ...(iam.permissionsBoundary ? { permissionsBoundary: iam.permissionsBoundary } : {}),
     }) as Step<TargetEnv>,
-  ];
-  if (iam.policy) {
-    steps.push(
-      inlinePolicyStep({
-        id: 'iam-inline-policy',
-        dependsOn: user,
-        userName: iam.userName,
-        region,
-        policy: iam.policy,
-        ...(iam.inlinePolicyName ? { policyName: iam.inlinePolicyName } : {}),
-      }) as Step<TargetEnv>,
-    );
-  }
-  if (iam.managedPolicyArns.length > 0) {
-    steps.push(
-      managedPoliciesStep({ id: 'iam-managed-policies', dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }) as Step<TargetEnv>,
-    );
-  }
-  const { current } = storeNames(target);
-  steps.push(
-    accessKeyStep({
+    inlinePolicy: iam.policy
+      ? (inlinePolicyStep({
+          id: 'iam-inline-policy',
+          dependsOn: user,
+          userName: iam.userName,
+          region,
+          policy: iam.policy,
+          ...(iam.inlinePolicyName ? { policyName: iam.inlinePolicyName } : {}),
+        }) as Step<TargetEnv>)
+      : undefined,
+    managedPolicies:
+      iam.managedPolicyArns.length > 0
+        ? (managedPoliciesStep({ id: 'iam-managed-policies', dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }) as Step<TargetEnv>)
+        : undefined,
+    accessKey: accessKeyStep({
       id: 'iam-access-key',
       dependsOn: user,
       userName: iam.userName,
@@ -75,14 +67,23 @@ export function setupWorkflow(target: TargetConfig, options: { verifyTimeoutMs?:
       region,
       note: `GitHub Actions of ${describeRepo(target)}`,
     }) as Step<TargetEnv>,
-    verifyKeyStep({
+    verify: verifyKeyStep({
       id: 'iam-verify-key',
       dependsOn: ['iam-access-key'],
       storeName: current,
       userName: iam.userName,
       ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
     }) as Step<TargetEnv>,
-    ...(secretSteps(target, { storeName: current, dependsOn: ['iam-access-key'], regionDependsOn: PREFLIGHT }) as Step<TargetEnv>[]),
-  );
-  return createWorkflow('setup', steps);
+    secrets: secretSteps(target, { storeName: current, dependsOn: ['iam-access-key'], regionDependsOn: PREFLIGHT }) as Step<TargetEnv>[],
+  };
+}
+
+/**
+ * preflight → user → {inline policy, managed policies, access key} → {secrets, verify}.
+ * About four serial rounds of API calls; everything independent runs at once.
+ */
+export function setupWorkflow(target: TargetConfig, options: { verifyTimeoutMs?: number } = {}): Workflow<TargetEnv> {
+  const s = setupSteps(target, options);
+  const optional = [s.inlinePolicy, s.managedPolicies].filter((step): step is Step<TargetEnv> => step !== undefined);
+  return createWorkflow('setup', [...s.preflight, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
 }

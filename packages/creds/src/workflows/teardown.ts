@@ -14,7 +14,7 @@ import { secretScope, storeNames, type TargetEnv } from '../env.js';
 import { PREFLIGHT, preflightSteps } from './setup.js';
 
 /** Deletes one Actions secret (or variable); already gone counts as done. */
-function deleteSecretStep(target: TargetConfig, name: string, kind: 'secret' | 'variable'): Step<TargetEnv> {
+export function deleteSecretStep(target: TargetConfig, name: string, kind: 'secret' | 'variable'): Step<TargetEnv> {
   const scope = secretScope(target);
   const canonical = canonicalSecretName(name);
   const resource = `${kind} ${canonical} in ${describeScope(scope)}`;
@@ -67,11 +67,11 @@ function withCheck(step: Step<TargetEnv>, what: (env: TargetEnv) => Promise<stri
   };
 }
 
-/** secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
-export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[]): Workflow<TargetEnv> {
+/** The teardown steps, each usable alone (SetupGitHubRepo's s21–s24) or together (teardownWorkflow). */
+export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[]) {
   const { userName } = target.iam;
   const names = target.secrets;
-  const secretDeletes = [
+  const secrets = [
     deleteSecretStep(target, names.region, names.regionAs),
     deleteSecretStep(target, names.accessKeyId, 'secret'),
     deleteSecretStep(target, names.secretAccessKey, 'secret'),
@@ -81,20 +81,19 @@ export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[
     return user && ownershipOf(user.Tags, target.name) !== 'foreign' ? user : undefined;
   };
   const policyName = target.iam.inlinePolicyName ?? defaultInlinePolicyName(target.region, userName);
-  return createWorkflow('teardown', [
-    ...preflightSteps(target),
-    ...secretDeletes,
-    withCheck(
+  return {
+    secrets,
+    keys: withCheck(
       deleteAccessKeysStep({
         id: 'iam-delete-access-keys',
-        dependsOn: secretDeletes.map((s) => s.id),
+        dependsOn: secrets.map((s) => s.id),
         userName,
         target: target.name,
         storeName: storeNames(target).current,
       }) as Step<TargetEnv>,
       async (env) => ((await owned(env)) ? (await listAccessKeys(env.aws.iam, userName)).map((k) => `access key ${k.accessKeyId}`) : []),
     ),
-    withCheck(
+    policies: withCheck(
       deletePoliciesStep({
         id: 'iam-delete-policies',
         dependsOn: ['iam-delete-access-keys'],
@@ -104,9 +103,15 @@ export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[
       }) as Step<TargetEnv>,
       async (env) => ((await owned(env)) ? [`policies of IAM user ${userName}`] : []),
     ),
-    withCheck(
+    user: withCheck(
       deleteUserStep({ id: 'iam-delete-user', dependsOn: ['iam-delete-policies'], userName, target: target.name }) as Step<TargetEnv>,
       async (env) => ((await owned(env)) ? [`IAM user ${userName}`] : []),
     ),
-  ]);
+  };
+}
+
+/** secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
+export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[]): Workflow<TargetEnv> {
+  const steps = teardownSteps(target, runs);
+  return createWorkflow('teardown', [...preflightSteps(target), ...steps.secrets, steps.keys, steps.policies, steps.user]);
 }
