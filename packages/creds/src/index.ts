@@ -17,6 +17,7 @@ export type {
 } from './api.js';
 export { CONFIG_FILE_NAMES, ConfigError, findConfig, loadConfig, resolveConfig } from './config/load.js';
 export type { LoadedConfig } from './config/load.js';
+export { configJsonSchema, configReference } from './config/reference.js';
 export { configSchema } from './config/schema.js';
 export type { ConfigFile, StoreConfig, TargetConfig } from './config/schema.js';
 export { createCreds } from './creds.js';

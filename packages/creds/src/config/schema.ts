@@ -103,10 +103,10 @@ const targetOverride = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (1-64, starting with a letter or digit)')
       .describe('Target name: names its journal, lock and key-store entry'),
-    region: z.string().optional(),
-    iam: iam.partial().strict().optional(),
-    github: github.optional(),
-    secrets: secretNames.partial().strict().optional(),
+    region: z.string().describe('AWS region for this target').optional(),
+    iam: iam.partial().strict().describe('Overrides of the top-level iam fields').optional(),
+    github: github.describe('This target\'s repository (replaces the top-level github as a whole)').optional(),
+    secrets: secretNames.partial().strict().describe('Overrides of the top-level secret names').optional(),
   })
   .strict();
 
@@ -114,11 +114,11 @@ export const configSchema = z
   .object({
     $schema: z.string().optional(),
     region: z.string().describe('AWS region the workflows use (written to AWS_DEFAULT_REGION)').optional(),
-    iam: iam.partial().strict().optional(),
-    github: github.optional(),
-    secrets: secretNames.partial().strict().optional(),
+    iam: iam.partial().strict().describe('The IAM user creds creates for the repository').optional(),
+    github: github.describe('Where the Actions secrets go: a repository (owner, repo), one of its environments, or an organization').optional(),
+    secrets: secretNames.partial().strict().describe('Names of the Actions secrets creds writes').optional(),
     store: store.describe('Where the secret half of each access key is kept').default({ type: 'json' }),
-    rotation: rotation.partial().strict().optional(),
+    rotation: rotation.partial().strict().describe('When keys count as old or unused').optional(),
     targets: z
       .array(targetOverride)
       .describe('Several repositories in one file: each entry is merged over the top-level fields')
