@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { baseConfig, world } from './harness.js';
@@ -38,6 +38,8 @@ describe('setup → status → setup again → rotate → teardown, against the 
     expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(keyId);
     expect(w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY')).toBe(u.accessKeys[0]!.secretAccessKey);
     expect(w.github.secretValue(repo, 'AWS_DEFAULT_REGION')).toBe('eu-west-1');
+    expect(statSync(join(w.dir, '.creds')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(w.dir, '.creds', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
 
     // status in sync
     const [status] = await creds.status();
@@ -105,10 +107,35 @@ describe('setup → status → setup again → rotate → teardown, against the 
     expect(rotate?.error?.stepId).toBe('rotate-deactivate-old');
     expect(user()!.accessKeys).toHaveLength(2);
     w.iam.clearFaults();
+    const [again] = await creds.run('rotate');
+    expect(again?.error?.code).toBe('UNFINISHED_RUN');
+    expect(again?.error?.hint).toMatch(/--resume.*rollback/);
     const [rollback] = await creds.rollback();
     expect(rollback?.error).toBeUndefined();
     expect(user()!.accessKeys.map((k) => k.accessKeyId)).toEqual([old.accessKeyId]);
     expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(old.accessKeyId);
     expect(w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY')).toBe(old.secretAccessKey);
+  });
+
+  it('tears down from the config and ownership tags alone, with no journal (a new laptop)', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    rmSync(join(w.dir, '.creds', 'journal'), { recursive: true });
+    const [teardown] = await creds.run('teardown');
+    expect(teardown?.error).toBeUndefined();
+    expect(user()).toBeUndefined();
+    expect(w.github.secretNames(repo)).toEqual([]);
+  });
+
+  it('leaves a same-named user that creds did not create alone, and says how to adopt it', async () => {
+    w.iam.addUser({ userName: 'gh-demo' });
+    const { creds } = await w.creds(baseConfig());
+    const [setup] = await creds.run('setup');
+    expect(setup?.status).toBe('failed');
+    expect(setup?.error?.hint).toMatch(/adopt/);
+    expect(user()!.accessKeys).toEqual([]);
+    const [rollback] = await creds.rollback();
+    expect(rollback?.error).toBeUndefined();
+    expect(user()).toBeDefined();
   });
 });
