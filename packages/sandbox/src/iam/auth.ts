@@ -37,7 +37,9 @@ export function authenticate(
 ): Caller {
   const { accessKeyId, region } = parseAuthorization(header);
   const principal = state.principals.find((p) => p.accessKeyId === accessKeyId);
-  if (principal) return { accessKeyId, arn: principal.arn, userId: principal.userId, region };
+  if (principal) {
+    return { accessKeyId, arn: principal.arn, userId: principal.userId, region, ...(principal.roleName ? { roleName: principal.roleName } : {}) };
+  }
   const found = findKey(state, accessKeyId);
   if (found === undefined) throw new IamFault('InvalidClientTokenId', INVALID_TOKEN);
   if (found.key.status !== 'Active' || now - found.key.createdAt < propagationDelayMs) {
@@ -47,13 +49,13 @@ export function authenticate(
   return { accessKeyId, arn: userArn(state, found.user), userId: found.user.userId, userName: found.user.userName, region };
 }
 
-/** IAM users of the sandbox may only ask STS who they are; denied actions are refused for all. */
+/** IAM users and role sessions of the sandbox may only call STS; denied actions are refused for all. */
 export function authorize(state: IamState, caller: Caller, service: 'iam' | 'sts', action: string): void {
   const full = `${service}:${action}`;
   const denied = state.denied.some(
     (d) => (d.action === full || d.action === '*') && (d.accessKeyId === undefined || d.accessKeyId === caller.accessKeyId),
   );
-  const userCallingIam = caller.userName !== undefined && service === 'iam';
+  const userCallingIam = (caller.userName !== undefined || caller.roleName !== undefined) && service === 'iam';
   if (denied || userCallingIam) {
     throw new IamFault(
       'AccessDenied',

@@ -11,6 +11,8 @@ export interface Caller {
   userId: string;
   /** Set when the key belongs to an IAM user of this world. */
   userName?: string;
+  /** Set for temporary credentials of a role session (AssumeRoleWithWebIdentity). */
+  roleName?: string;
   region: string;
 }
 
@@ -25,6 +27,8 @@ export interface ActionContext {
 export interface ActionHandler {
   /** Changes state (counted as a write). */
   write: boolean;
+  /** Called without AWS credentials (STS AssumeRoleWithWebIdentity: the token is the credential). */
+  anonymous?: boolean;
   handle(ctx: ActionContext): XmlNode | undefined;
 }
 

@@ -32,6 +32,9 @@ export const STATUS_BY_CODE: Record<string, number> = {
   IncompleteSignature: 400,
   InvalidAction: 400,
   MissingAction: 400,
+  InvalidIdentityToken: 400,
+  ExpiredTokenException: 400,
+  IDPRejectedClaim: 403,
 };
 
 export const noSuchUser = (name: string): IamFault =>

@@ -6,4 +6,6 @@ export type { CallRecord } from './calls.js';
 export { optionsFromEnv, parseFaults } from './options.js';
 export type { FaultSpec, IamServerOptions } from './options.js';
 export { DEFAULT_ACCOUNT_ID, DEFAULT_ADMIN } from './seed.js';
-export type { IamState, SandboxAccessKey, SandboxPolicy, SandboxPrincipal, SandboxUser } from './state.js';
+export type { IamState, SandboxAccessKey, SandboxOidcProvider, SandboxPolicy, SandboxPrincipal, SandboxRole, SandboxUser } from './state.js';
+export { evaluateTrustPolicy, readWebIdentityToken, unsignedWebIdentityToken } from './trust.js';
+export type { TrustDecision, WebIdentityClaims, WebIdentityRequest } from './trust.js';

@@ -32,6 +32,8 @@ export const ids = {
   accessKey: (r: Random) => `AKIA${r.chars(UPPER, 16)}`,
   secret: (r: Random) => r.chars(SECRET, 40),
   policy: (r: Random) => `ANPA${r.chars(UPPER, 17)}`,
+  role: (r: Random) => `AROA${r.chars(UPPER, 17)}`,
+  sessionKey: (r: Random) => `ASIA${r.chars(UPPER, 16)}`,
   request: (r: Random) =>
     [8, 4, 4, 4, 12].map((n) => r.chars('0123456789abcdef', n)).join('-'),
 };

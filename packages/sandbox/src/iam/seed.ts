@@ -39,6 +39,8 @@ export function initialState(options: IamServerOptions, random: Random): IamStat
     accountId,
     users: [],
     policies: awsManaged(random),
+    roles: [],
+    oidcProviders: [],
     principals: [
       {
         accessKeyId: admin.accessKeyId,

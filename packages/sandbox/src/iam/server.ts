@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyActions } from './actions-keys.js';
+import { oidcActions } from './actions-oidc.js';
 import { policyActions } from './actions-policies.js';
+import { roleActions } from './actions-roles.js';
 import { stsActions } from './actions-sts.js';
 import { userActions } from './actions-users.js';
 import { authenticate, authorize } from './auth.js';
@@ -19,7 +21,7 @@ import { errorXml, successXml } from './xml.js';
 const IAM_VERSION = '2010-05-08';
 const STS_VERSION = '2011-06-15';
 const NAMESPACE = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' };
-const IAM_ACTIONS: Record<string, ActionHandler> = { ...userActions, ...policyActions, ...keyActions };
+const IAM_ACTIONS: Record<string, ActionHandler> = { ...userActions, ...policyActions, ...keyActions, ...oidcActions, ...roleActions };
 
 export interface IamSandbox extends IamControl {
   /** `http://127.0.0.1:PORT` — point both AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS at it. */
@@ -83,7 +85,9 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
       }
       const result = holder.use(write, (state) => {
         const now = Date.now();
-        const caller = authenticate(state, req.headers.authorization, now, settings.propagationDelayMs, service);
+        const caller = handler?.anonymous
+          ? { accessKeyId: '', arn: 'anonymous', userId: 'anonymous', region: 'us-east-1' }
+          : authenticate(state, req.headers.authorization, now, settings.propagationDelayMs, service);
         accessKeyId = caller.accessKeyId;
         if (!handler) throw new IamFault('InvalidAction', `Could not find operation ${action} for version ${version}`);
         authorize(state, caller, service, action);

@@ -41,12 +41,43 @@ export interface SandboxPrincipal {
   secretAccessKey: string;
   arn: string;
   userId: string;
+  /** Set for temporary credentials from AssumeRoleWithWebIdentity: the role they act as (no IAM calls). */
+  roleName?: string;
+}
+
+export interface SandboxRole {
+  roleName: string;
+  roleId: string;
+  path: string;
+  createdAt: number;
+  /** The trust policy as sent (JSON text). */
+  assumeRolePolicyDocument: string;
+  description?: string;
+  /** Seconds, 3600-43200. */
+  maxSessionDuration: number;
+  permissionsBoundary?: string;
+  tags: Tag[];
+  inlinePolicies: Record<string, string>;
+  attachedPolicies: string[];
+}
+
+export interface SandboxOidcProvider {
+  /** As sent: `https://token.actions.githubusercontent.com`. */
+  url: string;
+  arn: string;
+  clientIds: string[];
+  thumbprints: string[];
+  createdAt: number;
+  tags: Tag[];
 }
 
 export interface IamState {
   accountId: string;
   users: SandboxUser[];
   policies: SandboxPolicy[];
+  /** Optional in state files written before roles existed; read them through `rolesOf`. */
+  roles?: SandboxRole[];
+  oidcProviders?: SandboxOidcProvider[];
   principals: SandboxPrincipal[];
   /** Every secret access key the sandbox ever issued (tests scan output for them). */
   issuedSecrets: string[];
@@ -102,4 +133,14 @@ export class StateHolder {
     writeFileSync(tmp, `${JSON.stringify(this.#state, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
   }
+}
+
+export function rolesOf(state: IamState): SandboxRole[] {
+  state.roles ??= [];
+  return state.roles;
+}
+
+export function oidcProvidersOf(state: IamState): SandboxOidcProvider[] {
+  state.oidcProviders ??= [];
+  return state.oidcProviders;
 }

@@ -50,3 +50,8 @@ export function errorXml(
 export function awsDate(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** Tags as the Query protocol lists them. */
+export function tagsXml(tags: ReadonlyArray<{ Key: string; Value: string }>): XmlNode[] {
+  return tags.map((t) => ({ Key: t.Key, Value: t.Value }));
+}
