@@ -21,6 +21,7 @@ export { Journal, parseJournal } from './journal.js';
 export type { JournalReadResult } from './journal.js';
 export { JOURNAL_VERSION } from './journal-entry.js';
 export type { JournalEntry, JournalEntryType } from './journal-entry.js';
+export { validateKeyStoreEntry, validateKeyStoreName } from './keystore.js';
 export type { KeyStore, StoredKey } from './keystore.js';
 export { Lock } from './lock.js';
 export { createLogger, REDACTED_LOG_PATHS, silentLogger } from './logger.js';

@@ -1,4 +1,5 @@
-import type { Secret } from './secret.js';
+import { ValidationError } from './errors.js';
+import { Secret } from './secret.js';
 
 /** One AWS access key as a store keeps it. */
 export interface StoredKey {
@@ -32,4 +33,32 @@ export interface KeyStore {
   list(): Promise<string[]>;
   /** Throws a CredsError saying what to fix when the store cannot be used (for doctor). */
   check?(): Promise<void>;
+}
+
+const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
+
+/** The entry-name rule every store shares: 1-256 characters. */
+export function validateKeyStoreName(name: string): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ValidationError('name', 'must be a non-empty string', { hint: 'name entries after the target, e.g. owner/repo' });
+  }
+  if (name.length > 256) throw new ValidationError('name', 'must be at most 256 characters');
+}
+
+/** Checks an entry name and key before a store reads or writes anything. Never echoes the secret. */
+export function validateKeyStoreEntry(name: string, key?: StoredKey): void {
+  validateKeyStoreName(name);
+  if (key === undefined) return;
+  if (typeof key.accessKeyId !== 'string' || !ACCESS_KEY_ID.test(key.accessKeyId)) {
+    throw new ValidationError('key.accessKeyId', 'must be 16-128 letters and digits (an AWS access key id)');
+  }
+  if (!(key.secretAccessKey instanceof Secret) || key.secretAccessKey.reveal().length === 0) {
+    throw new ValidationError('key.secretAccessKey', 'must be a non-empty Secret');
+  }
+  for (const field of ['region', 'note', 'createdAt'] as const) {
+    const value = key[field];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new ValidationError(`key.${field}`, 'must be a string when given');
+    }
+  }
 }

@@ -1,9 +1,8 @@
-import type { KeyStore, StoredKey } from '@creds/core';
+import { type KeyStore, type StoredKey, validateKeyStoreEntry, validateKeyStoreName } from '@creds/core';
 import { OnePasswordError, OnePasswordErrorCode } from './errors.js';
 import { itemTemplate, type ListedItem, nameFromTitle, parseItem, parseItemList, TAG, titleFor } from './item-template.js';
 import { createOpRunner } from './run-op.js';
-import { SerialQueue } from './serial-queue.js';
-import { validateEntry, validateName } from './validate.js';
+import pLimit from 'p-limit';
 
 export interface OnePasswordStoreOptions {
   /** The vault (name or id) that holds creds's items. */
@@ -33,14 +32,14 @@ export function createOnePasswordStore(options: OnePasswordStoreOptions): KeySto
     env: options.env ?? process.env,
     timeoutMs: options.timeoutMs ?? 60_000,
   });
-  const queues = new Map<string, SerialQueue>();
+  const queues = new Map<string, ReturnType<typeof pLimit>>();
   const perName = <T>(name: string, task: () => Promise<T>): Promise<T> => {
     let queue = queues.get(name);
     if (queue === undefined) {
-      queue = new SerialQueue();
+      queue = pLimit(1);
       queues.set(name, queue);
     }
-    return queue.run(task);
+    return queue(task);
   };
 
   async function listItems(): Promise<ListedItem[]> {
@@ -71,7 +70,7 @@ export function createOnePasswordStore(options: OnePasswordStoreOptions): KeySto
     describe: () => `1Password vault "${vault}"${options.account ? ` (account ${options.account})` : ''}`,
 
     async get(name: string): Promise<StoredKey | undefined> {
-      validateName(name);
+      validateKeyStoreName(name);
       const newest = (await itemsFor(name))[0];
       if (newest === undefined) return undefined;
       try {
@@ -87,7 +86,7 @@ export function createOnePasswordStore(options: OnePasswordStoreOptions): KeySto
     },
 
     async put(name: string, key: StoredKey): Promise<void> {
-      validateEntry(name, key);
+      validateKeyStoreEntry(name, key);
       const secret = key.secretAccessKey.reveal();
       const stored: StoredKey = { ...key, createdAt: key.createdAt ?? new Date().toISOString() };
       await perName(name, async () => {
@@ -103,7 +102,7 @@ export function createOnePasswordStore(options: OnePasswordStoreOptions): KeySto
     },
 
     async delete(name: string): Promise<boolean> {
-      validateName(name);
+      validateKeyStoreName(name);
       return perName(name, async () => {
         let deleted = false;
         for (const item of await itemsFor(name)) deleted = (await deleteItem(item.id, name)) || deleted;

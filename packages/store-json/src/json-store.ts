@@ -1,15 +1,14 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { KeyStore, StoredKey } from '@creds/core';
+import { type KeyStore, type StoredKey, validateKeyStoreEntry, validateKeyStoreName } from '@creds/core';
 import writeFileAtomic from 'write-file-atomic';
 import { ioError } from './errors.js';
 import { type Entries, parseKeyFile, serializeKeyFile } from './file-format.js';
 import { withFileLock } from './file-lock.js';
 import { assertGitIgnored } from './git-ignore.js';
 import { assertPrivateFile, ensurePrivateDir, POSIX } from './permissions.js';
-import { SerialQueue } from './serial-queue.js';
-import { validateEntry, validateName } from './validate.js';
+import pLimit from 'p-limit';
 
 export interface JsonStoreOptions {
   /** The key file. Its folder is created 0700 when missing. */
@@ -32,7 +31,7 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
   const path = resolve(options.path);
   const dir = dirname(path);
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-  const queue = new SerialQueue();
+  const queue = pLimit(1); // one read-modify-write at a time
   let warned = false;
   const warn = (message: string): void => {
     if (warned) return;
@@ -69,7 +68,7 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
 
   /** Read, change, write — one at a time in this process, under the file lock across processes. */
   function update<T>(change: (entries: Entries) => { result: T; changed: boolean }): Promise<T> {
-    return queue.run(async () => {
+    return queue(async () => {
       await assertGitIgnored(path);
       await ensurePrivateDir(dir, warn);
       return withFileLock(`${path}.lock`, lockTimeoutMs, async () => {
@@ -86,13 +85,13 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
     describe: () => path,
 
     async get(name: string): Promise<StoredKey | undefined> {
-      validateName(name);
+      validateKeyStoreName(name);
       const key = (await readEntries()).get(name);
       return key === undefined ? undefined : { ...key };
     },
 
     async put(name: string, key: StoredKey): Promise<void> {
-      validateEntry(name, key);
+      validateKeyStoreEntry(name, key);
       const stored: StoredKey = { ...key, createdAt: key.createdAt ?? new Date().toISOString() };
       await update((entries) => {
         entries.set(name, stored);
@@ -101,7 +100,7 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
     },
 
     async delete(name: string): Promise<boolean> {
-      validateName(name);
+      validateKeyStoreName(name);
       if (!(await readEntries()).has(name)) return false;
       return update((entries) => {
         const existed = entries.delete(name);

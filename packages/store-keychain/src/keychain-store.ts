@@ -1,9 +1,9 @@
-import type { KeyStore, StoredKey } from '@creds/core';
+import { type KeyStore, type StoredKey, validateKeyStoreEntry } from '@creds/core';
 import { AsyncEntry, type EntryOptions } from '@napi-rs/keyring';
 import { decodeIndex, decodeKey, encodeIndex, encodeKey } from './entry-value.js';
 import { mapKeyringError } from './errors.js';
-import { SerialQueue } from './serial-queue.js';
-import { CHECK_ACCOUNT, INDEX_ACCOUNT, validateEntry, validateKeychainName } from './validate.js';
+import pLimit from 'p-limit';
+import { CHECK_ACCOUNT, INDEX_ACCOUNT, validateKeychainName } from './validate.js';
 
 export interface KeychainStoreOptions {
   /** The keychain "service" every entry is filed under. Default `creds`. */
@@ -27,7 +27,7 @@ const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
  */
 export function createKeychainStore(options: KeychainStoreOptions = {}): KeyStore {
   const service = options.service ?? 'creds';
-  const queue = new SerialQueue();
+  const queue = pLimit(1); // one read-modify-write at a time
 
   function entry(account: string, action: string): AsyncEntry {
     try {
@@ -81,9 +81,9 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): KeyStor
 
     async put(name: string, key: StoredKey): Promise<void> {
       validateKeychainName(name);
-      validateEntry(name, key);
+      validateKeyStoreEntry(name, key);
       const secret = key.secretAccessKey.reveal();
-      return queue.run(async () => {
+      return queue(async () => {
         const names = await readIndex();
         if (!names.includes(name)) await writeIndex([...names, name]);
         await write(name, encodeKey(key), `store ${service}/${name}`, [secret]);
@@ -92,7 +92,7 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): KeyStor
 
     async delete(name: string): Promise<boolean> {
       validateKeychainName(name);
-      return queue.run(async () => {
+      return queue(async () => {
         const existed = await remove(name, `remove ${service}/${name}`);
         const names = await readIndex();
         if (names.includes(name)) await writeIndex(names.filter((n) => n !== name));
