@@ -52,3 +52,39 @@ export {
   validateTags,
   validateUserName,
 } from './validate.js';
+export {
+  deleteOwnedRole,
+  detachRolePolicy,
+  getOidcProvider,
+  getRole,
+  getRoleInlinePolicy,
+  listOidcProviderArns,
+  listRoleAttachedPolicyArns,
+  listRoleInlinePolicyNames,
+  listRoles,
+  trustPolicyOf,
+} from './steps/oidc-ops.js';
+export type { OidcProviderInfo } from './steps/oidc-ops.js';
+export { oidcProviderStep } from './steps/oidc-provider.js';
+export type { OidcProviderOutput, OidcProviderStepOptions } from './steps/oidc-provider.js';
+export { oidcRoleStep } from './steps/oidc-role.js';
+export type { OidcRoleOutput, OidcRoleStepOptions } from './steps/oidc-role.js';
+export { defaultRolePolicyName, MAX_ROLE_INLINE_POLICY_CHARS, rolePoliciesStep } from './steps/oidc-role-policies.js';
+export type { RolePoliciesOutput, RolePoliciesStepOptions } from './steps/oidc-role-policies.js';
+export {
+  buildTrustPolicy,
+  DEFAULT_OIDC_SUBJECTS,
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_ISSUER,
+  issuerHost,
+  MAX_SESSION_SECONDS,
+  MAX_TRUST_POLICY_CHARS,
+  MIN_SESSION_SECONDS,
+  oidcProviderArn,
+  subjectPattern,
+  trustPolicyText,
+  validateMaxSessionDuration,
+  validateRoleName,
+  validateSubjects,
+} from './trust-policy.js';
+export type { SubjectOptions, TrustPolicyDocument, TrustPolicyOptions } from './trust-policy.js';

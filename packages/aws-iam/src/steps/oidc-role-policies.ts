@@ -1,0 +1,162 @@
+import { AttachRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { type Change, CredsError, type Step } from '@creds/core';
+import type { AwsEnv } from '../env.js';
+import { awsCall, isNoSuchEntity } from '../errors.js';
+import { validateRoleName } from '../trust-policy.js';
+import { MAX_MANAGED_POLICIES, validateAll, validatePolicyArn, validatePolicyDocument, validatePolicyName } from '../validate.js';
+import { deleteRoleInlinePolicy, detachRolePolicy, getRole, getRoleInlinePolicy, listRoleAttachedPolicyArns } from './oidc-ops.js';
+
+/** IAM's quota for all inline policies of one role together (whitespace not counted). */
+export const MAX_ROLE_INLINE_POLICY_CHARS = 10240;
+
+export interface RolePoliciesStepOptions {
+  /** Step id (default `oidc-role-policies`). */
+  id?: string;
+  dependsOn?: readonly string[];
+  roleName: string;
+  /** The inline policy (the key route's `iam.policy`), as JSON text or an object. */
+  policy?: string | object;
+  /** Default `iam-role-{roleName}-inline-policy`. */
+  policyName?: string;
+  managedPolicyArns?: readonly string[];
+  /** The account's quota of managed policies per role (default 10; AWS can raise it to 20). */
+  maxPerRole?: number;
+}
+
+export interface RolePoliciesOutput {
+  roleName: string;
+  policyName?: string;
+  /** Whether this apply wrote the inline policy. */
+  inlineWritten: boolean;
+  /** Attached by this apply: the only ones undo detaches. */
+  attached: string[];
+  alreadyAttached: string[];
+}
+
+export function defaultRolePolicyName(roleName: string): string {
+  return `iam-role-${roleName}-inline-policy`;
+}
+
+function canonical(text: string): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)]))
+        : v;
+  try {
+    return JSON.stringify(sort(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The role's permissions: one inline policy (written only when it differs) and the managed
+ * policies (only the missing ones attached, and recorded). Undo deletes the inline policy and
+ * detaches only what this apply attached.
+ */
+export function rolePoliciesStep(opts: RolePoliciesStepOptions): Step<AwsEnv, RolePoliciesOutput> {
+  const arns = [...new Set(opts.managedPolicyArns ?? [])];
+  const policyName = opts.policy === undefined ? undefined : (opts.policyName ?? defaultRolePolicyName(opts.roleName));
+  const max = opts.maxPerRole ?? MAX_MANAGED_POLICIES;
+  let document: string | undefined;
+  validateAll([
+    () => validateRoleName(opts.roleName),
+    () => policyName !== undefined && validatePolicyName(policyName),
+    () => {
+      if (opts.policy !== undefined) document = validatePolicyDocument(opts.policy, 'policy', MAX_ROLE_INLINE_POLICY_CHARS);
+    },
+    ...arns.map((arn, i) => () => validatePolicyArn(arn, `managedPolicyArns[${i}]`)),
+  ]);
+  const on = `role ${opts.roleName}`;
+
+  async function plan(env: AwsEnv) {
+    const { iam } = env.aws;
+    const exists = (await getRole(iam, opts.roleName)) !== undefined;
+    const current = exists && policyName ? await getRoleInlinePolicy(iam, opts.roleName, policyName) : undefined;
+    const attachedNow = exists ? await listRoleAttachedPolicyArns(iam, opts.roleName) : [];
+    return {
+      writeInline: document !== undefined && (current === undefined || canonical(current) !== canonical(document)),
+      inlineExisted: current !== undefined,
+      attachedNow,
+      toAttach: arns.filter((a) => !attachedNow.includes(a)),
+    };
+  }
+
+  return {
+    id: opts.id ?? 'oidc-role-policies',
+    title: `Policies of IAM role ${opts.roleName}`,
+    ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+
+    async apply(ctx) {
+      const { iam } = ctx.env.aws;
+      const p = await plan(ctx.env);
+      if (p.attachedNow.length + p.toAttach.length > max) {
+        throw new CredsError(`${on} would have ${p.attachedNow.length + p.toAttach.length} managed policies; IAM allows ${max} per role`, {
+          code: 'LIMIT_EXCEEDED',
+          hint: 'attach fewer policies (combine them into one), or ask AWS to raise the quota and set maxPerRole',
+        });
+      }
+      if (p.writeInline) {
+        await awsCall('iam:PutRolePolicy', () =>
+          iam.send(new PutRolePolicyCommand({ RoleName: opts.roleName, PolicyName: policyName, PolicyDocument: document })),
+        );
+      }
+      const attached: string[] = [];
+      for (const arn of p.toAttach) {
+        try {
+          await awsCall('iam:AttachRolePolicy', () => iam.send(new AttachRolePolicyCommand({ RoleName: opts.roleName, PolicyArn: arn })));
+          attached.push(arn);
+        } catch (error) {
+          // Leave nothing behind that no journal entry records.
+          for (const done of attached) await detachRolePolicy(iam, opts.roleName, done).catch(() => undefined);
+          if (p.writeInline && !p.inlineExisted && policyName) await deleteRoleInlinePolicy(iam, opts.roleName, policyName).catch(() => undefined);
+          if (isNoSuchEntity(error)) {
+            throw new CredsError(`managed policy ${arn} does not exist (or is not attachable)`, {
+              code: 'NO_SUCH_ENTITY',
+              hint: 'check the ARN: the account id, the path and the policy name',
+              cause: error,
+            });
+          }
+          throw error;
+        }
+      }
+      return {
+        roleName: opts.roleName,
+        ...(policyName ? { policyName } : {}),
+        inlineWritten: p.writeInline,
+        attached,
+        alreadyAttached: arns.filter((a) => p.attachedNow.includes(a)),
+      };
+    },
+
+    async undo(ctx, output) {
+      const { iam } = ctx.env.aws;
+      const ignoreGone = (error: unknown) => {
+        if (!isNoSuchEntity(error)) throw error;
+        return false;
+      };
+      if (policyName) await deleteRoleInlinePolicy(iam, opts.roleName, policyName).catch(ignoreGone);
+      if (!output) {
+        ctx.logger.warn({ role: opts.roleName }, 'no record of which managed policies this run attached; none detached');
+        return;
+      }
+      for (const arn of output.attached) await detachRolePolicy(iam, opts.roleName, arn).catch(ignoreGone);
+    },
+
+    async check(ctx) {
+      const p = await plan(ctx.env);
+      const changes: Change[] = [];
+      if (p.writeInline) {
+        changes.push({
+          action: p.inlineExisted ? 'update' : 'create',
+          resource: `inline policy ${policyName} on ${on}`,
+          ...(p.inlineExisted ? { detail: 'the document differs from the configuration' } : {}),
+        });
+      }
+      for (const arn of p.toAttach) changes.push({ action: 'create', resource: `attachment of ${arn} to ${on}` });
+      return changes.length === 0 ? { inSync: true } : { inSync: false, changes };
+    },
+  };
+}
