@@ -20,6 +20,12 @@ export async function sandbox(ctx: CliContext, flags: SandboxFlags): Promise<num
     ...(iamPort !== undefined ? { iamPort } : {}),
     ...(githubPort !== undefined ? { githubPort } : {}),
   });
+  // Listen before telling anyone the servers are up, so an early Ctrl-C still stops them cleanly.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (s: NodeJS.Signals) => resolve(s);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   const env = box.env();
   const repos = config.targets.map((t) => (t.github.org ? `org ${t.github.org}` : `${t.github.owner}/${t.github.repo}`));
   if (out.mode === 'json') {
@@ -47,11 +53,7 @@ export async function sandbox(ctx: CliContext, flags: SandboxFlags): Promise<num
     );
     out.info(out.c.dim('Ctrl-C stops the servers.'));
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (s: NodeJS.Signals) => resolve(s);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const signal = await stopped;
   await box.close();
   out.info(out.c.dim(`\n${signal}: sandbox stopped${box.stateDir ? `; its world stays in ${box.stateDir}` : ''}`));
   out.result({ command: 'sandbox', ok: true, exitCode: EXIT.ok, signal });
