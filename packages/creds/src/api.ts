@@ -1,7 +1,7 @@
 import type { EngineEvent, KeyStore, Logger } from '@creds/core';
 import type { StoreConfig } from './config/schema.js';
 
-export type WorkflowName = 'setup' | 'teardown' | 'rotate';
+export type WorkflowName = 'setup' | 'teardown' | 'rotate' | 'oidc' | 'migrate-to-oidc';
 
 export interface AwsOptions {
   /** Named profile from ~/.aws (otherwise the default provider chain decides). */
@@ -93,6 +93,8 @@ export interface KeyStatus {
 export interface SecretStatus {
   name: string;
   kind: 'secret' | 'variable';
+  /** Where it is: `repo:owner/name`, `env:owner/name:env`, `org:name`. */
+  scope: string;
   exists: boolean;
   updatedAt?: string;
   /** Changed outside creds since creds last wrote it. */

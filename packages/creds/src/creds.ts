@@ -12,6 +12,7 @@ import { keyAge, parseDuration } from './durations.js';
 import { planTarget, targetStatus } from './status.js';
 import { ensureStateDir } from './state.js';
 import { createStore } from './stores.js';
+import { migrateToOidcWorkflow, oidcWorkflow } from './workflows/oidc.js';
 import { rotateWorkflow } from './workflows/rotate.js';
 import { setupWorkflow } from './workflows/setup.js';
 import { teardownWorkflow } from './workflows/teardown.js';
@@ -65,15 +66,22 @@ export function createInternals(config: LoadedConfig, options: CredsOptions = {}
     store: await store(),
     priorOutput: priorOutputsFromHistory(runs),
   });
-  const verify = options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {};
   const workflow = async (name: string, target: TargetConfig, targetEnv: TargetEnv, runs: readonly RunRecord[], run?: RunRecord) => {
+    const opts = {
+      ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+      followers: config.targets.filter((t) => t.keyOwner === target.name),
+    };
     switch (name) {
       case 'setup':
-        return setupWorkflow(target, verify);
+        return setupWorkflow(target, opts);
       case 'teardown':
-        return teardownWorkflow(target, runs);
+        return teardownWorkflow(target, runs, opts);
       case 'rotate':
-        return rotateWorkflow(target, await oldKeyOf(target, targetEnv, run), verify);
+        return rotateWorkflow(target, await oldKeyOf(target, targetEnv, run), opts);
+      case 'oidc':
+        return oidcWorkflow(target);
+      case 'migrate-to-oidc':
+        return migrateToOidcWorkflow(target, runs);
       default:
         throw new CredsError(`unknown workflow "${name}"`, { code: 'INVALID_INPUT', hint: 'use setup, teardown or rotate' });
     }
@@ -89,13 +97,21 @@ export function createCreds(config: LoadedConfig, options: CredsOptions = {}): C
   return {
     targets: targets.map((t) => t.name),
 
-    plan: (name) => forEachTarget(targets, options.targetConcurrency ?? 4, (target) => planTarget(internals, name, target)),
+    async plan(name) {
+      const plans = await forEachTarget(targets, options.targetConcurrency ?? 4, (target) => planTarget(internals, name, target));
+      for (const plan of plans) {
+        const hint = orgSecretHint(config.targets, plan.target);
+        if (hint) plan.notes.push(hint);
+      }
+      return plans;
+    },
 
     async run(name, runOptions = {}) {
       await ensureStateDir(config.dir);
       const minAge = runOptions.olderThan ? parseDuration(runOptions.olderThan, 'olderThan') : undefined;
       return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
         outcome(target.name, name, options, async () => {
+          if (target.keyOwner) return sharedKeySkip(target);
           const runner = runnerFor<TargetEnv>(config, target.name, options);
           const runs = runner.history();
           const targetEnv = await env(target, runs);
@@ -118,6 +134,7 @@ export function createCreds(config: LoadedConfig, options: CredsOptions = {}): C
       await ensureStateDir(config.dir);
       return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
         outcome(target.name, 'rollback', options, async () => {
+          if (target.keyOwner) return sharedKeySkip(target);
           const runner = runnerFor<TargetEnv>(config, target.name, options);
           const runs = runner.history();
           const last = rollbackTarget(runs);
@@ -152,6 +169,35 @@ export function createCreds(config: LoadedConfig, options: CredsOptions = {}): C
           ...(e.error ? { error: `${e.error.code}: ${e.error.message}` } : {}),
         })),
       };
+    },
+  };
+}
+
+/**
+ * When several repositories of one owner share a key, one organization secret with selected
+ * repositories would need 3 writes instead of 3 per repository: say so on the owner's plan.
+ */
+function orgSecretHint(all: readonly TargetConfig[], name: string): string | undefined {
+  const owner = all.find((t) => t.name === name);
+  if (!owner || owner.keyOwner || owner.github.org || !owner.github.owner) return undefined;
+  const group = [owner, ...all.filter((t) => t.keyOwner === name)].filter(
+    (t) => !t.github.org && !t.github.environment && t.github.owner === owner.github.owner,
+  );
+  if (group.length < 2) return undefined;
+  return (
+    `${group.length} repositories of ${owner.github.owner} share IAM user ${owner.iam.userName}: one organization secret ` +
+    `(github.org: ${owner.github.owner}, visibility: selected, repositories: [${group.map((t) => t.github.repo).join(', ')}]) ` +
+    `needs 3 writes instead of ${3 * group.length}`
+  );
+}
+
+/** A target that shares another's IAM user is handled by that target's runs. */
+function sharedKeySkip(target: TargetConfig) {
+  return {
+    status: 'skipped' as const,
+    error: {
+      code: 'SHARED_KEY',
+      message: `shares IAM user ${target.iam.userName} and its key with target ${target.keyOwner}; its secrets are written by ${target.keyOwner}'s runs`,
     },
   };
 }

@@ -31,7 +31,7 @@ export async function outcome(
   target: string,
   workflow: string,
   options: CredsOptions,
-  fn: () => Promise<Omit<TargetResult, 'target' | 'workflow' | 'status' | 'durationMs'>>,
+  fn: () => Promise<Omit<TargetResult, 'target' | 'workflow' | 'status' | 'durationMs'> & { status?: TargetResult['status'] }>,
 ): Promise<TargetResult> {
   const started = Date.now();
   options.onEvent?.({ type: 'target-started', target, workflow });

@@ -1,19 +1,22 @@
 import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, listAccessKeys, listAttachedPolicyArns, ownershipOf, TAGS } from '@creds/aws-iam';
 import { errorCode, errorMessage, type PlanEntry } from '@creds/core';
-import { canonicalSecretName } from '@creds/github-secrets';
+import { canonicalSecretName, scopeKey } from '@creds/github-secrets';
 import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus, WorkflowName } from './api.js';
 import type { TargetConfig } from './config/schema.js';
 import type { CredsInternals } from './creds.js';
 import { parseDuration } from './durations.js';
 import { secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';
-import { setupWorkflow } from './workflows/setup.js';
 
 const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 
 /** What running `workflow` would change for one target. Read-only. */
 export async function planTarget(internals: CredsInternals, name: WorkflowName, target: TargetConfig): Promise<TargetPlan> {
   const plan: TargetPlan = { target: target.name, workflow: name, inSync: true, changes: [], errors: [], notes: [] };
+  if (target.keyOwner) {
+    plan.notes.push(`shares IAM user ${target.iam.userName} with target ${target.keyOwner}: its plan includes this repository's secrets`);
+    return plan;
+  }
   try {
     const runner = runnerFor(internals.config, target.name, internals.options);
     const runs = runner.history();
@@ -39,12 +42,20 @@ function collect(plan: TargetPlan, steps: PlanEntry[]): void {
 
 /** Drift for one target: the IAM user, its policies and keys, the store, and each secret. Read-only. */
 export async function targetStatus(internals: CredsInternals, target: TargetConfig): Promise<TargetStatus> {
+  if (target.keyOwner) {
+    // The owner's status covers the shared user and key; this target's part is its own secrets.
+    const owner = internals.config.targets.find((t) => t.name === target.keyOwner)!;
+    const shared = await targetStatus(internals, owner);
+    const mine = new Set([target.secrets.region, target.secrets.accessKeyId, target.secrets.secretAccessKey].map(canonicalSecretName));
+    const secrets = shared.secrets.filter((s) => s.scope === scopeKey(secretScope(target)) && mine.has(s.name));
+    return { ...shared, target: target.name, secrets, inSync: shared.inSync };
+  }
   const { iam: iamConfig } = target;
   const runner = runnerFor(internals.config, target.name, internals.options);
   const runs = runner.history();
   const env = await internals.env(target, runs);
   const { iam } = env.aws;
-  const plan = await runner.plan(setupWorkflow(target), env);
+  const plan = await runner.plan(await internals.workflow('setup', target, env, runs), env);
   const changesOf = (id: string) => {
     const step = plan.steps.find((s) => s.id === id);
     return step?.result && !step.result.inSync ? step.result.changes : [];
@@ -77,18 +88,27 @@ export async function targetStatus(internals: CredsInternals, target: TargetConf
   }
 
   const secrets: SecretStatus[] = [];
-  const scope = secretScope(target);
-  for (const step of plan.steps.filter((s) => /^github-(secret|variable):/.test(s.id))) {
-    const kind = step.id.startsWith('github-variable') ? 'variable' : 'secret';
-    const name = canonicalSecretName(step.id.split(':').at(-1)!);
-    const meta = kind === 'secret' ? await env.github.getSecret(scope, name) : await env.github.getVariable(scope, name);
-    secrets.push({
-      name,
-      kind,
-      exists: meta !== undefined,
-      ...(meta?.updatedAt ? { updatedAt: meta.updatedAt } : {}),
-      drifted: changesOf(step.id).some((c) => c.action === 'drift'),
-    });
+  const group = [target, ...internals.config.targets.filter((t) => t.keyOwner === target.name)];
+  for (const member of group) {
+    const scope = secretScope(member);
+    const names = member.secrets;
+    for (const [name, kind] of [
+      [names.region, names.regionAs],
+      [names.accessKeyId, 'secret'],
+      [names.secretAccessKey, 'secret'],
+    ] as const) {
+      const canonical = canonicalSecretName(name);
+      const meta = kind === 'secret' ? await env.github.getSecret(scope, canonical) : await env.github.getVariable(scope, canonical);
+      const id = `github-${kind}:${scopeKey(scope)}:${canonical}`.replace(/[^a-z0-9:._/-]/gi, '_').slice(0, 128);
+      secrets.push({
+        name: canonical,
+        kind,
+        scope: scopeKey(scope),
+        exists: meta !== undefined,
+        ...(meta?.updatedAt ? { updatedAt: meta.updatedAt } : {}),
+        drifted: changesOf(id).some((c) => c.action === 'drift'),
+      });
+    }
   }
 
   const drift: string[] = [];

@@ -116,3 +116,54 @@ describe('status finds drift', () => {
     expect(status?.drift.join('\n')).toMatch(/older than 0m: rotate it/);
   });
 });
+
+describe('targets sharing one IAM user', () => {
+  it('make one user and one key, write it to every repository, and rotate it everywhere', async () => {
+    const targets = ['api', 'web', 'worker'].map((name) => ({ name, github: { owner: 'octo-org', repo: name } }));
+    const { creds } = await w.creds(baseConfig({ github: undefined, targets }));
+    const results = await creds.run('setup');
+    expect(results.map((r) => [r.target, r.status])).toEqual([
+      ['api', 'succeeded'],
+      ['web', 'skipped'],
+      ['worker', 'skipped'],
+    ]);
+    expect(results[1]?.error?.message).toMatch(/shares IAM user gh-demo .* with target api/);
+    const keys = () => w.iam.state().users.find((u) => u.userName === 'gh-demo')!.accessKeys;
+    expect(keys()).toHaveLength(1);
+    for (const repo of ['api', 'web', 'worker']) {
+      expect(w.github.secretValue({ owner: 'octo-org', repo }, 'AWS_ACCESS_KEY_ID')).toBe(keys()[0]!.accessKeyId);
+    }
+    const [, web] = await creds.status();
+    expect(web?.secrets.map((s) => s.name).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_DEFAULT_REGION', 'AWS_SECRET_ACCESS_KEY']);
+    expect(web?.inSync).toBe(true);
+
+    await creds.run('rotate');
+    expect(keys()).toHaveLength(1);
+    for (const repo of ['api', 'web', 'worker']) {
+      expect(w.github.secretValue({ owner: 'octo-org', repo }, 'AWS_SECRET_ACCESS_KEY')).toBe(keys()[0]!.secretAccessKey);
+    }
+    await creds.run('teardown');
+    for (const repo of ['api', 'web', 'worker']) expect(w.github.secretNames({ owner: 'octo-org', repo })).toEqual([]);
+  });
+
+  it('must agree on the user', async () => {
+    const targets = [
+      { name: 'api', github: { owner: 'octo-org', repo: 'api' } },
+      { name: 'web', github: { owner: 'octo-org', repo: 'web' }, iam: { tags: { team: 'web' } } },
+    ];
+    await expect(w.creds(baseConfig({ github: undefined, targets }))).rejects.toThrow(/targets\[1\]\.iam: shares IAM user gh-demo with target api/);
+  });
+});
+
+describe('plan', () => {
+  it('says when one organization secret would serve repositories that share a key', async () => {
+    const targets = ['api', 'web', 'worker'].map((name) => ({ name, github: { owner: 'octo-org', repo: name } }));
+    const { creds } = await w.creds(baseConfig({ github: undefined, targets }));
+    const [api] = await creds.plan('setup');
+    expect(api?.inSync).toBe(false);
+    expect(api?.changes.map((c) => c.resource)).toContain('secret AWS_ACCESS_KEY_ID in octo-org/web');
+    expect(api?.notes.join('\n')).toMatch(/3 repositories of octo-org share IAM user gh-demo: one organization secret .* needs 3 writes instead of 9/);
+    expect(w.iam.calls.writes).toBe(0);
+    expect(w.github.counts().writes).toBe(0);
+  });
+});

@@ -113,6 +113,7 @@ export async function resolveConfig(raw: unknown, where: { path: string; dir: st
     if (found.length === 0) targets.push(target.data);
     issues.push(...found);
   }
+  issues.push(...linkSharedUsers(targets));
   if (issues.length > 0) throw new ValidationErrors(issues);
   const hash = createHash('sha256').update(JSON.stringify({ targets, store: config.store })).digest('hex');
   return {
@@ -123,6 +124,34 @@ export async function resolveConfig(raw: unknown, where: { path: string; dir: st
     rotation: { maxKeyAge: '90d', unusedAfter: '30d', ...config.rotation },
     hash,
   };
+}
+
+/**
+ * Targets that name the same IAM user share it and its one key: the first owns them, the others'
+ * secrets are written by the owner's runs. They must agree on everything about the user.
+ */
+function linkSharedUsers(targets: TargetConfig[]): ValidationError[] {
+  const issues: ValidationError[] = [];
+  const owners = new Map<string, TargetConfig>();
+  for (const [i, target] of targets.entries()) {
+    const key = target.iam.userName.toLowerCase();
+    const owner = owners.get(key);
+    if (!owner) {
+      owners.set(key, target);
+      continue;
+    }
+    if (JSON.stringify(owner.iam) !== JSON.stringify(target.iam)) {
+      issues.push(
+        new ValidationError(
+          `targets[${i}].iam`,
+          `shares IAM user ${target.iam.userName} with target ${owner.name} but configures it differently; targets sharing a user must agree on its iam settings`,
+        ),
+      );
+    }
+    target.keyOwner = owner.name;
+    owner.sharedWith.push(target.name);
+  }
+  return issues;
 }
 
 function defaultTargetName(config: ParsedConfig): string {
@@ -145,6 +174,7 @@ function mergeTarget(config: Obj, override: Obj): Obj {
     iam: pick('iam') ?? {},
     github: github ?? {},
     secrets: pick('secrets') ?? {},
+    ...(pick('oidc') ? { oidc: pick('oidc') } : {}),
   };
 }
 

@@ -96,6 +96,23 @@ const rotation = z
   })
   .strict();
 
+const oidc = z
+  .object({
+    roleName: z.string().describe('IAM role GitHub Actions assumes with its OIDC token (1-64 of A-Z a-z 0-9 + = , . @ _ -)'),
+    subjects: z
+      .array(z.string())
+      .describe(
+        'Which runs may assume the role: ref:refs/heads/BRANCH, ref:refs/tags/TAG, environment:NAME, pull_request (wildcards * ?); default ["ref:refs/heads/main"], or ["environment:NAME"] when github.environment is set',
+      )
+      .optional(),
+    roleArnAs: z.enum(['variable', 'secret']).describe('Store the role ARN as an Actions variable (default) or secret').default('variable'),
+    roleArnName: z.string().describe('Name of the variable (or secret) holding the role ARN').default('AWS_ROLE_ARN'),
+    allowAnyRef: z.boolean().describe('Allow subjects that trust every ref of the repository ("*", "ref:*")').optional(),
+    maxSessionDuration: z.number().int().describe('Longest session of the role, in seconds (3600-43200)').optional(),
+    adopt: z.boolean().describe('Take over a same-named IAM role that creds did not create (its trust policy is replaced)').optional(),
+  })
+  .strict();
+
 /** What a target may override: every top-level field, each partially. */
 const targetOverride = z
   .object({
@@ -107,6 +124,7 @@ const targetOverride = z
     iam: iam.partial().strict().describe('Overrides of the top-level iam fields').optional(),
     github: github.describe('This target\'s repository (replaces the top-level github as a whole)').optional(),
     secrets: secretNames.partial().strict().describe('Overrides of the top-level secret names').optional(),
+    oidc: oidc.partial().strict().describe('Overrides of the top-level oidc fields').optional(),
   })
   .strict();
 
@@ -119,6 +137,7 @@ export const configSchema = z
     secrets: secretNames.partial().strict().describe('Names of the Actions secrets creds writes').optional(),
     store: store.describe('Where the secret half of each access key is kept').default({ type: 'json' }),
     rotation: rotation.partial().strict().describe('When keys count as old or unused').optional(),
+    oidc: oidc.partial().strict().describe('The keyless route: an IAM role GitHub Actions assumes with its OIDC token').optional(),
     targets: z
       .array(targetOverride)
       .describe('Several repositories in one file: each entry is merged over the top-level fields')
@@ -133,6 +152,11 @@ export const targetSchema = z.object({
   iam,
   github,
   secrets: secretNames,
+  oidc: oidc.optional(),
+  /** Set on a target whose IAM user an earlier target also names: that target owns the user and key. */
+  keyOwner: z.string().optional(),
+  /** On the owner: the targets that use its key (their secrets are written by the owner's runs). */
+  sharedWith: z.array(z.string()).default([]),
 });
 
 export type ConfigFile = z.input<typeof configSchema>;
@@ -140,4 +164,5 @@ export type ParsedConfig = z.output<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type StoreConfig = z.output<typeof store>;
 export type RotationConfig = z.output<typeof rotation>;
+export type OidcConfig = z.output<typeof oidc>;
 export { rotation as rotationSchema };

@@ -10,6 +10,7 @@ import {
 } from '@creds/aws-iam';
 import { ValidationError, ValidationErrors } from '@creds/core';
 import { validateSecretNames } from '@creds/github-secrets';
+import { oidcChecks } from './oidc.js';
 import type { TargetConfig } from './schema.js';
 
 const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
@@ -34,6 +35,7 @@ export function validateTarget(target: TargetConfig, prefix: string): Validation
     ...iam.managedPolicyArns.map((arn, i) => () => validatePolicyArn(arn, at(`iam.managedPolicyArns[${i}]`))),
     () => validateSecretNames([secrets.region, secrets.accessKeyId, secrets.secretAccessKey], at('secrets')),
     () => validateGitHub(github, at),
+    ...oidcChecks(target, at),
   ];
   const issues: ValidationError[] = [];
   for (const check of checks) {

@@ -9,7 +9,7 @@ import { CredsError, createWorkflow, type Step, type StepContext, type Workflow 
 import type { TargetConfig } from '../config/schema.js';
 import { describeRepo, storeNames, type TargetEnv } from '../env.js';
 import { secretSteps, storedKey } from './secrets.js';
-import { PREFLIGHT, preflightSteps } from './setup.js';
+import { keyGroup, PREFLIGHT, preflightSteps, type WorkflowOptions } from './setup.js';
 
 /**
  * Zero-downtime rotation, AWS's procedure: make a second key → store it (as `<target>.next`) →
@@ -18,7 +18,7 @@ import { PREFLIGHT, preflightSteps } from './setup.js';
  * back; once it is deleted the rotation is complete and undo keeps the new key (the repository is
  * never left without a working key).
  */
-export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: { verifyTimeoutMs?: number } = {}): Workflow<TargetEnv> {
+export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const { userName } = target.iam;
   const names = storeNames(target);
 
@@ -47,8 +47,12 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   }) as Step<TargetEnv>;
 
   // The new values go to the same secret steps setup uses; undo writes the old key's values back.
-  const writeNew = secretSteps(target, { storeName: names.next, dependsOn: ['rotate-new-key'], regionDependsOn: ['rotate-new-key'] }).slice(1) as Step<TargetEnv>[];
-  const writeOld = secretSteps(target, { storeName: names.current, dependsOn: [], regionDependsOn: [] }).slice(1) as Step<TargetEnv>[];
+  // (slice(1): the region does not change.) Every repository sharing the key gets the new one.
+  const group = keyGroup(target, options);
+  const writeNew = group.flatMap(
+    (t) => secretSteps(t, { storeName: names.next, dependsOn: ['rotate-new-key'], regionDependsOn: [] }).slice(1) as Step<TargetEnv>[],
+  );
+  const writeOld = group.flatMap((t) => secretSteps(t, { storeName: names.current, dependsOn: [], regionDependsOn: [] }).slice(1) as Step<TargetEnv>[]);
   const secrets = writeNew.map((step, i) => guard(step, async (ctx) => void (await writeOld[i]!.apply(ctx))));
 
   const verify = verifyKeyStep({
@@ -110,7 +114,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   };
 
   return createWorkflow('rotate', [
-    ...preflightSteps(target),
+    ...preflightSteps(target, options),
     begin,
     guard(newKey, (ctx, output) => newKey.undo!(ctx, output)),
     ...secrets,

@@ -14,26 +14,38 @@ import { secretSteps } from './secrets.js';
 
 export const PREFLIGHT = ['aws-preflight', 'github-preflight'];
 
-export function preflightSteps(target: TargetConfig): Step<TargetEnv>[] {
-  const orgs = target.github.org ? [target.github.org] : [];
+/** What a workflow is built with besides its target. */
+export interface WorkflowOptions {
+  /** How long to wait for a new key to work with STS (default 60 s). */
+  verifyTimeoutMs?: number;
+  /** Targets that share this target's IAM user and key: their secrets are written with its own. */
+  followers?: readonly TargetConfig[];
+}
+
+/** The target and the targets that share its key: every scope whose secrets hold the key. */
+export const keyGroup = (target: TargetConfig, options: WorkflowOptions) => [target, ...(options.followers ?? [])];
+
+export function preflightSteps(target: TargetConfig, options: WorkflowOptions = {}): Step<TargetEnv>[] {
+  const group = keyGroup(target, options);
+  const orgs = [...new Set(group.flatMap((t) => (t.github.org ? [t.github.org] : [])))];
   return [
     awsPreflightStep({ id: 'aws-preflight' }),
     githubPreflightStep<TargetEnv>({
       id: 'github-preflight',
-      repos: preflightRepos(target),
+      repos: group.flatMap(preflightRepos),
       orgs,
-      variables: target.secrets.regionAs === 'variable',
+      variables: group.some((t) => t.secrets.regionAs === 'variable'),
     }),
   ] as Step<TargetEnv>[];
 }
 
 /** The setup steps, each usable alone (SetupGitHubRepo's s11–s14) or together (setupWorkflow). */
-export function setupSteps(target: TargetConfig, options: { verifyTimeoutMs?: number } = {}) {
+export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) {
   const { iam, region } = target;
   const user = ['iam-user'];
   const { current } = storeNames(target);
   return {
-    preflight: preflightSteps(target),
+    preflight: preflightSteps(target, options),
     user: iamUserStep({
       id: 'iam-user',
       dependsOn: PREFLIGHT,
@@ -74,7 +86,9 @@ export function setupSteps(target: TargetConfig, options: { verifyTimeoutMs?: nu
       userName: iam.userName,
       ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
     }) as Step<TargetEnv>,
-    secrets: secretSteps(target, { storeName: current, dependsOn: ['iam-access-key'], regionDependsOn: PREFLIGHT }) as Step<TargetEnv>[],
+    secrets: keyGroup(target, options).flatMap(
+      (t) => secretSteps(t, { storeName: current, dependsOn: ['iam-access-key'], regionDependsOn: PREFLIGHT }) as Step<TargetEnv>[],
+    ),
   };
 }
 
@@ -82,7 +96,7 @@ export function setupSteps(target: TargetConfig, options: { verifyTimeoutMs?: nu
  * preflight → user → {inline policy, managed policies, access key} → {secrets, verify}.
  * About four serial rounds of API calls; everything independent runs at once.
  */
-export function setupWorkflow(target: TargetConfig, options: { verifyTimeoutMs?: number } = {}): Workflow<TargetEnv> {
+export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const s = setupSteps(target, options);
   const optional = [s.inlinePolicy, s.managedPolicies].filter((step): step is Step<TargetEnv> => step !== undefined);
   return createWorkflow('setup', [...s.preflight, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);

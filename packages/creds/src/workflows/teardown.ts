@@ -11,7 +11,7 @@ import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds
 import { canonicalSecretName, describeScope, scopeKey } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
 import { secretScope, storeNames, type TargetEnv } from '../env.js';
-import { PREFLIGHT, preflightSteps } from './setup.js';
+import { keyGroup, PREFLIGHT, preflightSteps, type WorkflowOptions } from './setup.js';
 
 /** Deletes one Actions secret (or variable); already gone counts as done. */
 export function deleteSecretStep(target: TargetConfig, name: string, kind: 'secret' | 'variable'): Step<TargetEnv> {
@@ -68,14 +68,13 @@ function withCheck(step: Step<TargetEnv>, what: (env: TargetEnv) => Promise<stri
 }
 
 /** The teardown steps, each usable alone (SetupGitHubRepo's s21–s24) or together (teardownWorkflow). */
-export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[]) {
+export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], options: WorkflowOptions = {}) {
   const { userName } = target.iam;
-  const names = target.secrets;
-  const secrets = [
-    deleteSecretStep(target, names.region, names.regionAs),
-    deleteSecretStep(target, names.accessKeyId, 'secret'),
-    deleteSecretStep(target, names.secretAccessKey, 'secret'),
-  ];
+  const secrets = keyGroup(target, options).flatMap((t) => [
+    deleteSecretStep(t, t.secrets.region, t.secrets.regionAs),
+    deleteSecretStep(t, t.secrets.accessKeyId, 'secret'),
+    deleteSecretStep(t, t.secrets.secretAccessKey, 'secret'),
+  ]);
   const owned = async (env: TargetEnv) => {
     const user = await getUser(env.aws.iam, userName);
     return user && ownershipOf(user.Tags, target.name) !== 'foreign' ? user : undefined;
@@ -111,7 +110,7 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[]) 
 }
 
 /** secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
-export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[]): Workflow<TargetEnv> {
-  const steps = teardownSteps(target, runs);
-  return createWorkflow('teardown', [...preflightSteps(target), ...steps.secrets, steps.keys, steps.policies, steps.user]);
+export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[], options: WorkflowOptions = {}): Workflow<TargetEnv> {
+  const steps = teardownSteps(target, runs, options);
+  return createWorkflow('teardown', [...preflightSteps(target, options), ...steps.secrets, steps.keys, steps.policies, steps.user]);
 }
