@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GitHubSandbox, type IamSandbox, startGitHubServer, startIamServer } from '@creds/sandbox';
+import { type GitHubSandbox, type IamSandbox, type SandboxRateLimitOptions, startGitHubServer, startIamServer } from '@creds/sandbox';
 import { type Creds, type CredsOptions, createCreds, type LoadedConfig, resolveConfig } from '../src/index.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -23,13 +23,16 @@ export function baseConfig(overrides: Record<string, unknown> = {}) {
 }
 
 /** Both sandbox servers, a temp folder for state, and a creds instance wired to them. */
-export async function world(options: { repos?: Array<{ owner: string; name: string; environments?: string[] }>; orgs?: string[] } = {}) {
+export async function world(
+  options: { repos?: Array<{ owner: string; name: string; environments?: string[] }>; orgs?: string[]; rateLimit?: SandboxRateLimitOptions } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'creds-lib-'));
   const iam: IamSandbox = await startIamServer({ propagationDelayMs: 300 });
   const github: GitHubSandbox = await startGitHubServer({
     tokens: [{ token: TOKEN }],
     repos: options.repos ?? [{ owner: 'octo-org', name: 'demo' }],
     ...(options.orgs ? { orgs: options.orgs } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     timeScale: 0.001,
   });
   const creds = async (raw: unknown, extra: CredsOptions = {}): Promise<{ creds: Creds; config: LoadedConfig }> => {
