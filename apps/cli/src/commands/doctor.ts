@@ -9,7 +9,6 @@ export async function doctor(ctx: CliContext): Promise<number> {
   try {
     const checks = [
       { name: 'node', ok: true, detail: `Node.js ${process.version}` },
-      { name: 'config', ok: true, detail: `${session.config.path} is valid (${session.config.targets.length} target(s))` },
       ...(await session.creds.doctor()),
     ];
     for (const line of doctorLines(checks, ctx.out.cOut)) ctx.out.print(line);
