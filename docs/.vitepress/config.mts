@@ -1,0 +1,52 @@
+import { defineConfig } from 'vitepress';
+
+// Built with `pnpm docs:build` into docs/.vitepress/dist. Nothing here fetches from the network at
+// build time: the default theme bundles its fonts, and search is the local (minisearch) index.
+export default defineConfig({
+  title: 'creds',
+  description: "Give a GitHub repository's Actions workflows access to AWS, and take it away again.",
+  lang: 'en',
+  cleanUrls: true,
+  lastUpdated: false,
+  // cli.md and oidc.md are written alongside this site; until they land, links to them are allowed.
+  ignoreDeadLinks: [/^\.?\/?(cli|oidc)(\.md)?(#.*)?$/],
+  themeConfig: {
+    search: { provider: 'local' },
+    nav: [
+      { text: 'Guide', link: '/getting-started' },
+      { text: 'Reference', link: '/configuration' },
+      { text: 'Internals', link: '/architecture' },
+    ],
+    sidebar: [
+      {
+        text: 'Guide',
+        items: [
+          { text: 'Getting started', link: '/getting-started' },
+          { text: 'Key stores', link: '/stores' },
+          { text: 'Rotation', link: '/rotation' },
+          { text: 'Fleets', link: '/fleets' },
+          { text: 'Keyless (OIDC)', link: '/oidc' },
+        ],
+      },
+      {
+        text: 'Reference',
+        items: [
+          { text: 'Configuration', link: '/configuration' },
+          { text: 'Command line', link: '/cli' },
+          { text: 'Node.js and pinned dependencies', link: '/toolchain' },
+        ],
+      },
+      {
+        text: 'How it works',
+        items: [
+          { text: 'Security model', link: '/security' },
+          { text: 'Architecture', link: '/architecture' },
+          { text: 'Embedding the engine', link: '/embedding' },
+          { text: 'Performance', link: '/performance' },
+          { text: 'Compared with other tools', link: '/comparison' },
+        ],
+      },
+    ],
+    outline: { level: [2, 3] },
+  },
+});

@@ -1,0 +1,304 @@
+// Every code sample in docs/*.md either parses, validates, type-checks or runs — whichever fits it.
+//
+// A sample is a fenced block. A marker comment on the line before the fence says more about it:
+//   <!-- sample:config -->            a creds config (json or yaml): must pass resolveConfig
+//   <!-- sample:run -->               js/mjs: written to a temp folder and run with node; exit 0
+//   <!-- sample:output -->            text: exactly what the previous `run` sample prints
+//   <!-- sample:typecheck [file=X] --> ts: type-checked with tsc against the built workspace packages
+//   <!-- sample:creds-iam-policy -->  json: the IAM actions creds calls for the key route, no more, no less
+//   <!-- sample:creds-oidc-policy --> json: the same for the keyless route
+// Unmarked json and yaml blocks must parse; unmarked ts/js blocks must be valid syntax; sh blocks
+// may only use `creds` subcommands, arguments and flags that the built CLI's --help lists.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+
+const docsDir = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = join(docsDir, '..');
+const cliBin = join(repoRoot, 'apps', 'cli', 'bin', 'creds.js');
+const cliBuilt = existsSync(join(repoRoot, 'apps', 'cli', 'dist', 'main.js'));
+
+interface Sample {
+  file: string;
+  line: number;
+  lang: string;
+  code: string;
+  marker: string | undefined;
+  options: Record<string, string>;
+}
+
+/** Fenced blocks of one Markdown file, each with the `<!-- sample:… -->` marker just before it. */
+function extractSamples(file: string, text: string): Sample[] {
+  const lines = text.split('\n');
+  const samples: Sample[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)/.exec(lines[i]!);
+    if (!open) continue;
+    const fence = open[2]!;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && !lines[i]!.trimStart().startsWith(fence); i++) body.push(lines[i]!);
+    let prev = start - 1;
+    while (prev >= 0 && lines[prev]!.trim() === '') prev--;
+    const mark = prev >= 0 ? /^<!--\s*sample:([\w-]+)((?:\s+[\w-]+=\S+)*)\s*-->$/.exec(lines[prev]!.trim()) : null;
+    const options: Record<string, string> = {};
+    for (const pair of (mark?.[2] ?? '').trim().split(/\s+/).filter(Boolean)) {
+      const [key, value] = pair.split('=');
+      options[key!] = value!;
+    }
+    samples.push({ file, line: start + 1, lang: (open[3] ?? '').toLowerCase(), code: body.join('\n'), marker: mark?.[1], options });
+  }
+  return samples;
+}
+
+const pages = readdirSync(docsDir).filter((f) => f.endsWith('.md'));
+const samples = pages.flatMap((file) => extractSamples(file, readFileSync(join(docsDir, file), 'utf8')));
+const where = (s: Sample) => `${s.file}:${s.line}`;
+const byLang = (...langs: string[]) => samples.filter((s) => langs.includes(s.lang));
+const named = (list: Sample[]) => list.map((s) => [where(s), s] as const);
+
+const KNOWN_MARKERS = ['config', 'run', 'output', 'typecheck', 'creds-iam-policy', 'creds-oidc-policy'];
+
+let work: string;
+beforeAll(() => {
+  // Inside docs/, so that samples resolve @creds/core and creds from docs/node_modules.
+  work = mkdtempSync(join(docsDir, 'test', '.tmp-'));
+  writeFileSync(join(work, 'package.json'), '{ "type": "module", "private": true }\n');
+});
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function requireBuilt(pkg: string): void {
+  if (!existsSync(join(docsDir, 'node_modules', pkg, 'dist', 'index.js'))) {
+    throw new Error(`${pkg} is not built: run \`corepack pnpm turbo run build --filter @creds/docs...\` first`);
+  }
+}
+
+it('finds the samples, and every marker is one this test knows', () => {
+  expect(pages.length).toBeGreaterThan(5);
+  expect(samples.length).toBeGreaterThan(20);
+  const unknown = samples.filter((s) => s.marker !== undefined && !KNOWN_MARKERS.includes(s.marker)).map(where);
+  expect(unknown).toEqual([]);
+  const counts: Record<string, number> = {};
+  for (const s of samples) {
+    const kind = s.marker ?? s.lang ?? 'plain';
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  console.info(`docs samples: ${samples.length} in ${pages.length} pages`, counts);
+});
+
+describe('json samples parse', () => {
+  it.each(named(byLang('json', 'jsonc')))('%s', (_, s) => {
+    expect(() => JSON.parse(s.code)).not.toThrow();
+  });
+});
+
+describe('yaml samples parse', () => {
+  it.each(named(byLang('yaml', 'yml')))('%s', (_, s) => {
+    expect(() => parseYaml(s.code)).not.toThrow();
+  });
+});
+
+describe('config samples validate with resolveConfig', () => {
+  const configs = samples.filter((s) => s.marker === 'config');
+  it('there are config samples', () => expect(configs.length).toBeGreaterThan(3));
+  it.each(named(configs))('%s', async (_, s) => {
+    requireBuilt('creds');
+    const { resolveConfig } = await import('creds');
+    const raw: unknown = s.lang.startsWith('y') ? parseYaml(s.code) : JSON.parse(s.code);
+    // A sample may name a policyFile; give it one (a valid policy) in its own folder.
+    const dir = mkdtempSync(join(work, 'config-'));
+    for (const match of s.code.matchAll(/policyFile"?\s*:\s*"?([\w./-]+)/g)) {
+      const path = join(dir, match[1]!);
+      mkdirSync(dirname(path), { recursive: true });
+      const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] };
+      writeFileSync(path, JSON.stringify(policy));
+    }
+    const config = await resolveConfig(raw, { path: join(dir, 'creds.config.json'), dir });
+    expect(config.targets.length).toBeGreaterThan(0);
+  });
+});
+
+describe('ts and js samples are valid syntax', () => {
+  it.each(named(byLang('ts', 'typescript', 'js', 'javascript', 'mjs')))('%s', (_, s) => {
+    const fileName = s.lang.startsWith('t') ? 'sample.ts' : 'sample.mjs';
+    const out = ts.transpileModule(s.code, {
+      fileName,
+      reportDiagnostics: true,
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, allowJs: true },
+    });
+    const problems = (out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('runnable samples run', () => {
+  const runnable = samples.filter((s) => s.marker === 'run');
+  it.each(named(runnable))('%s', (_, s) => {
+    requireBuilt('@creds/core');
+    const file = join(work, `run-${s.file.replace(/\W/g, '_')}-${s.line}.mjs`);
+    writeFileSync(file, s.code);
+    const result = spawnSync(process.execPath, [file], { cwd: work, encoding: 'utf8', timeout: 15_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    // The `output` sample after it, if any, is what it prints.
+    const index = samples.indexOf(s);
+    const next = samples.slice(index + 1).find((o) => o.file === s.file);
+    if (next?.marker === 'output') {
+      const normalise = (text: string) => text.trimEnd().split('\n').map((l) => l.trimEnd());
+      expect(normalise(result.stdout)).toEqual(normalise(next.code));
+    }
+  });
+});
+
+describe('typed samples type-check', () => {
+  const typed = samples.filter((s) => s.marker === 'typecheck');
+  it(`${typed.length} samples against the built packages`, () => {
+    requireBuilt('@creds/core');
+    requireBuilt('creds');
+    const dir = join(work, 'typecheck');
+    mkdirSync(dir, { recursive: true });
+    const files = new Map<string, Sample>();
+    typed.forEach((s, i) => {
+      const name = s.options['file'] ?? `sample-${i}.ts`;
+      expect(files.has(name), `${where(s)}: file=${name} is used twice`).toBe(false);
+      files.set(name, s);
+      writeFileSync(join(dir, name), `${s.code}\n`);
+    });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(repoRoot, 'tsconfig.base.json'),
+        compilerOptions: { noEmit: true, declaration: false, sourceMap: false },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+    const result = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8', timeout: 25_000 });
+    // Name each error by the page and line of its sample.
+    const errors = `${result.stdout}${result.stderr}`.replace(/^(sample-\d+\.ts|[\w-]+\.ts)\((\d+),\d+\)/gm, (all, name: string, line: string) => {
+      const s = files.get(name);
+      return s ? `${where(s)} (+${Number(line)})` : all;
+    });
+    expect(errors.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('IAM policies match the calls creds makes', () => {
+  const source = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? source(join(dir, e.name)) : e.name.endsWith('.ts') ? [readFileSync(join(dir, e.name), 'utf8')] : [],
+    );
+  const called = new Set<string>();
+  for (const text of source(join(repoRoot, 'packages', 'aws-iam', 'src'))) {
+    for (const m of text.matchAll(/awsCall\(\s*'(iam:[A-Za-z]+)'/g)) called.add(m[1]!);
+  }
+  const keyless = (action: string) => /Role|OpenIDConnect/.test(action);
+  const actionsOf = (s: Sample): string[] => {
+    const doc = JSON.parse(s.code) as { Statement: Array<{ Action: string | string[] }> };
+    return doc.Statement.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).sort();
+  };
+
+  it.each([
+    ['creds-iam-policy', false],
+    ['creds-oidc-policy', true],
+  ] as const)('%s', (marker, oidc) => {
+    const expected = [...called].filter((a) => keyless(a) === oidc).sort();
+    if (expected.length === 0) {
+      console.warn(`no ${marker} actions found in packages/aws-iam/src; skipping the comparison`);
+      return;
+    }
+    const documented = samples.filter((s) => s.marker === marker);
+    expect(documented.length, `a ${marker} sample`).toBeGreaterThan(0);
+    for (const s of documented) expect(actionsOf(s), where(s)).toEqual(expected);
+  });
+});
+
+describe('sh samples use only real creds commands and flags', () => {
+  interface Help {
+    options: Set<string>;
+    commands: Set<string>;
+    choices: string[][];
+  }
+  const helps = new Map<string, Help>();
+  const help = (path: string[]): Help => {
+    const key = path.join(' ');
+    const cached = helps.get(key);
+    if (cached) return cached;
+    const text = execFileSync(process.execPath, [cliBin, ...path, '--help'], { encoding: 'utf8', timeout: 10_000 });
+    const parsed: Help = { options: new Set(), commands: new Set(), choices: [] };
+    let section = '';
+    for (const line of text.split('\n')) {
+      const heading = /^([A-Z][\w ]*):\s*$/.exec(line);
+      if (heading) {
+        section = heading[1]!;
+        continue;
+      }
+      if (/Options$/.test(section)) {
+        for (const m of line.matchAll(/(?:^|[\s,])(--?[\w-]+)/g)) {
+          if (/^\s{2}-/.test(line)) parsed.options.add(m[1]!);
+        }
+      } else if (section === 'Commands') {
+        const m = /^ {2}([a-z][\w-]*)/.exec(line);
+        if (m) parsed.commands.add(m[1]!);
+      } else if (section === 'Arguments') {
+        const m = /choices: ((?:"[^"]+",?\s*)+)/.exec(text.slice(text.indexOf(line)));
+        if (m) parsed.choices.push([...m[1]!.matchAll(/"([^"]+)"/g)].map((c) => c[1]!));
+      }
+    }
+    helps.set(key, parsed);
+    return parsed;
+  };
+
+  /** `creds …` invocations in a sh block: lines (after env assignments) that start with creds. */
+  const invocations = (code: string): string[][] =>
+    code
+      .split('\n')
+      .map((l) => l.replace(/\s#.*$/, '').trim())
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => l.split(/\s+/))
+      .map((words) => {
+        let i = 0;
+        while (i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!)) i++;
+        if (words[i] === 'corepack' && words[i + 1] === 'pnpm') i += 2;
+        return words[i] === 'creds' ? words.slice(i + 1) : undefined;
+      })
+      .filter((w): w is string[] => w !== undefined);
+
+  const shell = byLang('sh', 'bash', 'shell', 'console');
+  it.each(named(shell))('%s', (_, s) => {
+    if (!cliBuilt) {
+      console.warn(`apps/cli is not built: skipping the check of ${where(s)}`);
+      return;
+    }
+    for (const args of invocations(s.code)) {
+      const path: string[] = [];
+      const positionals: string[] = [];
+      for (const word of args) {
+        if (word.startsWith('-')) continue;
+        if (positionals.length === 0 && help(path).commands.has(word)) path.push(word);
+        else positionals.push(word);
+      }
+      const line = `creds ${args.join(' ')}`;
+      expect(path.length, `${where(s)}: ${line}: no known subcommand`).toBeGreaterThan(0);
+      const h = help(path);
+      for (const word of args) {
+        if (!word.startsWith('-')) continue;
+        const flag = word.split('=')[0]!;
+        expect(h.options.has(flag), `${where(s)}: ${line}: ${flag} is not an option of creds ${path.join(' ')}`).toBe(true);
+      }
+      const choices = h.choices[0];
+      const first = positionals[0];
+      if (choices && first !== undefined && !/^[<[]/.test(first)) {
+        expect(choices, `${where(s)}: ${line}: ${first} is not a choice`).toContain(first);
+      }
+    }
+  });
+});
