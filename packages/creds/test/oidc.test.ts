@@ -257,6 +257,16 @@ describe('creds migrate-to-oidc', () => {
     expect(w.github.requests.filter((r) => r.write && r.status < 300)).toEqual([]);
   });
 
+  it('refuses to migrate a target whose IAM user other targets share', async () => {
+    const { creds } = await w.creds({
+      ...oidcConfig(),
+      targets: [{ name: 'demo' }, { name: 'api', github: { owner: 'octo-org', repo: 'api' }, oidc: { roleName: 'gh-api-oidc', subjects: ['pull_request'] } }],
+    }, { targets: ['demo'] });
+    const [run] = await creds.run('migrate-to-oidc');
+    expect(run?.error?.code).toBe('SHARED_KEY');
+    expect(w.iam.calls.writes + w.github.counts().writes).toBe(0);
+  });
+
   it('is resumable: a failure after the role is set up resumes without redoing it', async () => {
     const { creds } = await w.creds(oidcConfig());
     expect((await creds.run('setup'))[0]?.status).toBe('succeeded');

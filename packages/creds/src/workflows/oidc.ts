@@ -153,6 +153,13 @@ export function oidcWorkflow(target: TargetConfig): Workflow<TargetEnv> {
  * The teardown has no undo (a deleted key cannot come back): rollback removes only the role side.
  */
 export function migrateToOidcWorkflow(target: TargetConfig, runs: readonly RunRecord[]): Workflow<TargetEnv> {
+  const sharing = target.keyOwner ? [target.keyOwner] : target.sharedWith;
+  if (sharing.length > 0) {
+    throw new CredsError(`the IAM user ${target.iam.userName} of ${target.name} also serves ${sharing.join(', ')}; migrating one target would delete it`, {
+      code: 'SHARED_KEY',
+      hint: 'run creds run oidc for each of those targets, switch their workflows, then creds run teardown on the key owner',
+    });
+  }
   const teardown = teardownSteps(target, runs);
   const afterOidc = (step: Step<TargetEnv>): Step<TargetEnv> => ({ ...step, dependsOn: [...(step.dependsOn ?? []), 'oidc-done'] });
   return createWorkflow('migrate-to-oidc', [...stepList(target), ...teardown.secrets.map(afterOidc), teardown.keys, teardown.policies, teardown.user]);
