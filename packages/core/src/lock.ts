@@ -52,6 +52,13 @@ export class Lock {
     throw new LockedError(this.path, holder?.pid ?? 0, holder?.since ?? 'unknown');
   }
 
+  /** Who holds the lock now, if a live process does (read-only: for "is it busy?" questions). */
+  holder(): { pid: number; since: string } | undefined {
+    const info = this.#readHolder();
+    if (!info || (info.host === hostname() && !isAlive(info.pid))) return undefined;
+    return { pid: info.pid, since: info.since };
+  }
+
   release(): void {
     if (!this.#held) return;
     this.#held = false;

@@ -44,6 +44,17 @@ export interface CredsOptions {
   targetConcurrency?: number;
   /** How long to wait for a new key to work with STS (default 60 s). */
   verifyTimeoutMs?: number;
+  /** pino level of the engine's log (stderr), when no `logger` is given: `info`, `debug`, … */
+  logLevel?: string;
+}
+
+/** Why a target cannot start a new run right now. */
+export interface BlockedTarget {
+  target: string;
+  /** The newest run, or a rollback, did not finish. */
+  unfinished?: { kind: 'run' | 'rollback'; workflow: string; runId: string };
+  /** A live process holds the target's lock. */
+  lockedBy?: { pid: number; since: string };
 }
 
 export interface TargetResult {
@@ -148,5 +159,7 @@ export interface Creds {
   status(): Promise<TargetStatus[]>;
   doctor(): Promise<DoctorCheck[]>;
   history(): Array<{ target: string; runs: RunSummary[] }>;
+  /** Targets that cannot start a new run now (unfinished run or rollback, or locked), read-only. */
+  blocked(): BlockedTarget[];
   migrateStore(to: StoreConfig): Promise<MigrationReport>;
 }

@@ -1,6 +1,6 @@
 import { type AwsClients, createAwsClients } from '@creds/aws-iam';
-import { CredsError, type KeyStore, type RunRecord, rollbackTarget, type Workflow } from '@creds/core';
-import { createGitHubClient, type GitHubClient, priorOutputsFromHistory, resolveGitHubToken } from '@creds/github-secrets';
+import { blockingRun, CredsError, createLogger, type KeyStore, Lock, type RunRecord, rollbackTarget, type Workflow } from '@creds/core';
+import { createGitHubClient, type GitHubClient, resolveGitHubToken } from '@creds/github-secrets';
 import type { Creds, CredsOptions, TargetResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
 import type { TargetConfig } from './config/schema.js';
@@ -8,9 +8,10 @@ import { runDoctor } from './doctor.js';
 import { storeNames, type TargetEnv } from './env.js';
 import { forEachTarget, outcome, runnerFor } from './fleet.js';
 import { summarizeRuns } from './history.js';
+import { standingOutputs } from './prior-outputs.js';
 import { keyAge, parseDuration } from './durations.js';
 import { planTarget, targetStatus } from './status.js';
-import { ensureStateDir } from './state.js';
+import { ensureStateDir, statePaths } from './state.js';
 import { createStore } from './stores.js';
 import { migrateToOidcWorkflow, oidcWorkflow } from './workflows/oidc.js';
 import { rotateWorkflow } from './workflows/rotate.js';
@@ -30,7 +31,8 @@ export interface CredsInternals {
 }
 
 /** The shared machinery behind Creds and SetupGitHubRepo: lazily built clients, store, env, workflows. */
-export function createInternals(config: LoadedConfig, options: CredsOptions = {}): CredsInternals {
+export function createInternals(config: LoadedConfig, given: CredsOptions = {}): CredsInternals {
+  const options: CredsOptions = given.logger || !given.logLevel ? given : { ...given, logger: createLogger({ level: given.logLevel }) };
   const targets = selectTargets(config, options.targets);
   const once = <T>(make: () => Promise<T>) => {
     let value: Promise<T> | undefined;
@@ -64,7 +66,7 @@ export function createInternals(config: LoadedConfig, options: CredsOptions = {}
     aws: aws(target),
     github: await github(),
     store: await store(),
-    priorOutput: priorOutputsFromHistory(runs),
+    priorOutput: standingOutputs(runs),
   });
   const workflow = async (name: string, target: TargetConfig, targetEnv: TargetEnv, runs: readonly RunRecord[], run?: RunRecord) => {
     const opts = {
@@ -90,9 +92,9 @@ export function createInternals(config: LoadedConfig, options: CredsOptions = {}
 }
 
 /** Builds the front-end for a loaded config. Nothing is read or written until a method is called. */
-export function createCreds(config: LoadedConfig, options: CredsOptions = {}): Creds {
-  const internals = createInternals(config, options);
-  const { targets, store, env, workflow } = internals;
+export function createCreds(config: LoadedConfig, given: CredsOptions = {}): Creds {
+  const internals = createInternals(config, given);
+  const { targets, store, env, workflow, options } = internals;
 
   return {
     targets: targets.map((t) => t.name),
@@ -153,6 +155,22 @@ export function createCreds(config: LoadedConfig, options: CredsOptions = {}): C
 
     history: () =>
       targets.map((target) => ({ target: target.name, runs: summarizeRuns(runnerFor(config, target.name, options).history()) })),
+
+    blocked() {
+      return targets.flatMap((target) => {
+        const journal = statePaths(config.dir).journal(target.name);
+        const blocking = blockingRun(runnerFor(config, target.name, options).history());
+        const lockedBy = new Lock(`${journal}.lock`).holder();
+        if (!blocking && !lockedBy) return [];
+        return [
+          {
+            target: target.name,
+            ...(blocking ? { unfinished: { kind: blocking.kind, workflow: blocking.run.workflow, runId: blocking.run.runId } } : {}),
+            ...(lockedBy ? { lockedBy } : {}),
+          },
+        ];
+      });
+    },
 
     async migrateStore(to) {
       const { migrateKeys } = await import('@creds/store-migrate');

@@ -1,5 +1,6 @@
 export type {
   AwsOptions,
+  BlockedTarget,
   Creds,
   CredsEvent,
   CredsOptions,

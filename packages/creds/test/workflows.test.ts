@@ -90,10 +90,13 @@ describe('setup → status → setup again → rotate → teardown, against the 
     expect(kept).toHaveLength(1);
     expect(kept[0]!.accessKeyId).not.toBe(before);
     expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(kept[0]!.accessKeyId);
-    // Then the setup: nothing creds created remains.
+    const [status] = await creds.status();
+    expect(status?.drift).toEqual([]);
+    // Then the setup: nothing creds created remains, the rotated key's store entry included.
     const [undoSetup] = await creds.rollback();
     expect(undoSetup?.error).toBeUndefined();
     expect(user()).toBeUndefined();
+    expect(await (await import('@creds/store-json')).createJsonStore({ path: join(w.dir, '.creds', 'keys.json') }).list()).toEqual([]);
     expect(w.github.secretNames(repo)).toEqual([]);
   });
 
@@ -137,5 +140,15 @@ describe('setup → status → setup again → rotate → teardown, against the 
     const [rollback] = await creds.rollback();
     expect(rollback?.error).toBeUndefined();
     expect(user()).toBeDefined();
+  });
+});
+
+describe('blocked()', () => {
+  it('names a target whose last run did not finish', async () => {
+    const { creds } = await w.creds(baseConfig());
+    expect(creds.blocked()).toEqual([]);
+    w.iam.injectFault({ action: 'PutUserPolicy', code: 'AccessDenied', status: 403, times: 10 });
+    await creds.run('setup');
+    expect(creds.blocked()).toEqual([{ target: 'demo', unfinished: { kind: 'run', workflow: 'setup', runId: expect.any(String) } }]);
   });
 });

@@ -86,7 +86,7 @@ const rotation = z
     maxKeyAge: z
       .string()
       .regex(/^\d+[dhm]$/, 'a duration such as 90d, 12h or 30m')
-      .describe('Keys older than this are flagged by status and rotated by rotate --older-than default')
+      .describe('Keys older than this are flagged by status (creds run rotate --older-than AGE rotates only keys past AGE)')
       .default('90d'),
     unusedAfter: z
       .string()

@@ -4,6 +4,7 @@ import {
   iamUserStep,
   inlinePolicyStep,
   managedPoliciesStep,
+  retireAccessKey,
   verifyKeyStep,
 } from '@creds/aws-iam';
 import { createWorkflow, type Step, type Workflow } from '@creds/core';
@@ -39,6 +40,23 @@ export function preflightSteps(target: TargetConfig, options: WorkflowOptions = 
   ] as Step<TargetEnv>[];
 }
 
+/**
+ * Undoing the key step removes the key it made and, when a later rotation replaced that key, the
+ * rotated key the store now holds for the target: rolling back a setup leaves no key behind.
+ */
+function withStoredKeyUndo(step: Step<TargetEnv>, userName: string, storeName: string): Step<TargetEnv> {
+  return {
+    ...step,
+    async undo(ctx, output) {
+      await step.undo?.(ctx, output);
+      const stored = await ctx.env.store.get(storeName);
+      if (!stored) return;
+      await retireAccessKey(ctx.env.aws.iam, userName, stored.accessKeyId);
+      await ctx.env.store.delete(storeName);
+    },
+  };
+}
+
 /** The setup steps, each usable alone (SetupGitHubRepo's s11–s14) or together (setupWorkflow). */
 export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) {
   const { iam, region } = target;
@@ -71,14 +89,18 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
       iam.managedPolicyArns.length > 0
         ? (managedPoliciesStep({ id: 'iam-managed-policies', dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }) as Step<TargetEnv>)
         : undefined,
-    accessKey: accessKeyStep({
-      id: 'iam-access-key',
-      dependsOn: user,
-      userName: iam.userName,
-      storeName: current,
-      region,
-      note: `GitHub Actions of ${describeRepo(target)}`,
-    }) as Step<TargetEnv>,
+    accessKey: withStoredKeyUndo(
+      accessKeyStep({
+        id: 'iam-access-key',
+        dependsOn: user,
+        userName: iam.userName,
+        storeName: current,
+        region,
+        note: `GitHub Actions of ${describeRepo(target)}`,
+      }) as Step<TargetEnv>,
+      iam.userName,
+      current,
+    ),
     verify: verifyKeyStep({
       id: 'iam-verify-key',
       dependsOn: ['iam-access-key'],

@@ -1,0 +1,20 @@
+import type { RunRecord } from '@creds/core';
+
+/**
+ * What each step last recorded and still stands, from the journal's runs: a step's newest success,
+ * unless a rollback undid it. A finished rotation is the exception: its rollback keeps the new key
+ * (the old one is deleted), so what it recorded still stands. Secret steps use this to skip
+ * unchanged writes and to tell drift (a secret changed outside creds) from creds' own writes.
+ */
+export function standingOutputs(runs: readonly RunRecord[]): (stepId: string) => unknown {
+  const outputs = new Map<string, unknown>();
+  for (const run of runs) {
+    const rotationStands = run.workflow === 'rotate' && run.steps.get('rotate-delete-old')?.state === 'succeeded';
+    for (const [id, state] of run.steps) {
+      if (state.state !== 'succeeded') continue;
+      if (run.rollback?.undo.get(id) === 'succeeded' && !rotationStands) continue;
+      outputs.set(id, state.output);
+    }
+  }
+  return (stepId) => outputs.get(stepId);
+}
