@@ -12,7 +12,7 @@ export interface ParsedCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const WORKFLOWS = ['setup', 'teardown', 'rotate'] as const;
+export const WORKFLOWS = ['setup', 'teardown', 'rotate', 'oidc', 'migrate-to-oidc'] as const;
 export type Workflow = (typeof WORKFLOWS)[number];
 
 /** What `--target`, `--all` normalise to: undefined means every target in the config. */
@@ -161,14 +161,14 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
 
   const run = program
     .command('run')
-    .description('apply a workflow: setup, teardown or rotate (shows the plan and asks first on a terminal)')
+    .description('apply a workflow: setup, teardown, rotate, oidc or migrate-to-oidc (shows the plan and asks first on a terminal)')
     .addArgument(new WorkflowArgument())
     .option('--resume', 'continue the unfinished run from the journal')
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)');
   targetOptions(run)
     .option('--concurrency <n>', 'steps at once within a target (1 forces one at a time)', positiveInt)
     .option('--target-concurrency <n>', 'targets at once in a fleet', positiveInt)
-    .option('--older-than <age>', 'rotate: only keys older than this (e.g. 90d; default rotation.maxKeyAge)', duration)
+    .option('--older-than <age>', 'rotate: only keys older than this (e.g. 90d; without it every key is rotated)', duration)
     .addHelpText(
       'after',
       examples([
@@ -177,12 +177,26 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
         'creds run setup --resume --yes          # continue after Ctrl-C, a crash, a network drop',
         'creds run rotate --all --older-than 90d --yes',
         'creds run teardown --target web',
+        'creds run oidc --yes                    # keyless: OIDC provider + role, prints the workflow snippet',
+        'creds run migrate-to-oidc               # the role, then delete the key and its secrets',
       ]),
     )
     .action(async (workflow: Workflow, opts: RunFlags, command: Command) => {
       const targets = selection(command, opts);
       if (opts.olderThan && workflow !== 'rotate') command.error('error: --older-than is for run rotate');
       choose('run', command, async (ctx) => (await import('./commands/run.js')).run(ctx, { ...opts, workflow, targets }));
+    });
+
+  const migrate = program
+    .command('migrate-to-oidc')
+    .description('move to the keyless route: set up the OIDC role, then delete the key and its secrets (asks first)')
+    .option('--resume', 'continue the unfinished migration from the journal')
+    .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)');
+  targetOptions(migrate)
+    .addHelpText('after', examples(['creds plan migrate-to-oidc', 'creds migrate-to-oidc', 'creds migrate-to-oidc --resume --yes']))
+    .action(async (opts: RunFlags, command: Command) => {
+      const targets = selection(command, opts);
+      choose('run', command, async (ctx) => (await import('./commands/run.js')).run(ctx, { ...opts, workflow: 'migrate-to-oidc', targets }));
     });
 
   const rollback = program
@@ -267,14 +281,14 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
 
 class WorkflowArgument extends Argument {
   constructor() {
-    super('<workflow>', 'setup | teardown | rotate');
+    super('<workflow>', 'setup | teardown | rotate | oidc | migrate-to-oidc');
     this.choices(WORKFLOWS);
   }
 }
 
 class PlanArgument extends Argument {
   constructor() {
-    super('[workflow]', 'setup | teardown | rotate');
+    super('[workflow]', 'setup | teardown | rotate | oidc | migrate-to-oidc');
     this.choices(WORKFLOWS);
     this.default('setup');
   }

@@ -35,6 +35,8 @@ export async function openSession(ctx: CliContext, options: SessionOptions = {})
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.targetConcurrency ? { targetConcurrency: options.targetConcurrency } : {}),
     ...(ctx.globals.profile ? { aws: { profile: ctx.globals.profile } } : {}),
+    // The engine's own log goes to stderr at debug and trace only; people read the progress view.
+    ...(ctx.globals.logLevel === 'debug' || ctx.globals.logLevel === 'trace' ? { logLevel: ctx.globals.logLevel } : {}),
   };
   if (ctx.globals.sandbox) {
     const { startEmbeddedSandbox } = await import('./sandbox/embedded.js');

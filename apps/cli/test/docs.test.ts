@@ -41,6 +41,7 @@ const COMMANDS: Array<[string, string[]]> = [
   ['init', ['init']],
   ['plan', ['plan']],
   ['run', ['run']],
+  ['migrate-to-oidc', ['migrate-to-oidc']],
   ['rollback', ['rollback']],
   ['status', ['status']],
   ['doctor', ['doctor']],
@@ -61,7 +62,7 @@ describe('docs/cli.md matches --help', () => {
   it('has a section for every command the program lists', async () => {
     const help = (await runCli(['--help'], { cwd })).stdout;
     const block = help.slice(help.indexOf('Commands:'), help.indexOf('Examples:'));
-    const listed = [...block.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]!).filter((c) => c !== 'help' && c !== 'store');
+    const listed = [...block.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]!).filter((c) => c !== 'help' && c !== 'store');
     expect(listed.sort()).toEqual(COMMANDS.map(([name]) => name.split(' ')[0]!).filter((n) => n !== 'store').sort());
   });
 

@@ -113,7 +113,8 @@ export function createCreds(config: LoadedConfig, given: CredsOptions = {}): Cre
       const minAge = runOptions.olderThan ? parseDuration(runOptions.olderThan, 'olderThan') : undefined;
       return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
         outcome(target.name, name, options, async () => {
-          if (target.keyOwner) return sharedKeySkip(target);
+          // A target sharing another's key has no key workflow of its own; its OIDC role is its own.
+          if (target.keyOwner && name !== 'oidc') return sharedKeySkip(target);
           const runner = runnerFor<TargetEnv>(config, target.name, options);
           const runs = runner.history();
           const targetEnv = await env(target, runs);
@@ -136,10 +137,10 @@ export function createCreds(config: LoadedConfig, given: CredsOptions = {}): Cre
       await ensureStateDir(config.dir);
       return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
         outcome(target.name, 'rollback', options, async () => {
-          if (target.keyOwner) return sharedKeySkip(target);
           const runner = runnerFor<TargetEnv>(config, target.name, options);
           const runs = runner.history();
           const last = rollbackTarget(runs);
+          if (target.keyOwner && last?.workflow !== 'oidc') return sharedKeySkip(target);
           if (!last) throw new CredsError(`target ${target.name} has no run to roll back`, { code: 'NOTHING_TO_ROLL_BACK' });
           const targetEnv = await env(target, runs);
           const wf = await workflow(last.workflow, target, targetEnv, runs, last);

@@ -1,4 +1,4 @@
-import type { RunSummary, TargetResult } from 'creds';
+import type { BlockedTarget, LoadedConfig, TargetResult } from 'creds';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -28,7 +28,7 @@ export async function run(ctx: CliContext, options: RunOptions): Promise<number>
   });
   try {
     const { creds } = session;
-    refuseOverUnfinished(ctx, creds.history(), options);
+    refuseOverUnfinished(ctx, creds.blocked(), options);
 
     if (!options.yes) {
       const plans = await creds.plan(workflow);
@@ -63,7 +63,11 @@ export async function run(ctx: CliContext, options: RunOptions): Promise<number>
     const exitCode = exitCodeForResults(results);
     for (const line of resultLines(results, out.cOut)) out.print(line);
     for (const line of failureAdvice(ctx, 'run', workflow, results)) out.info(line);
-    out.result({ command: 'run', workflow, ok: exitCode === EXIT.ok, exitCode, results });
+    const snippets = await keylessSnippets(session.config, workflow, results);
+    for (const { target, snippet } of snippets) {
+      out.print(`\n# ${target}: use the role in .github/workflows/*.yml\n${snippet}`);
+    }
+    out.result({ command: 'run', workflow, ok: exitCode === EXIT.ok, exitCode, results, ...(snippets.length > 0 ? { snippets } : {}) });
     return exitCode;
   } finally {
     interrupt.dispose();
@@ -71,27 +75,33 @@ export async function run(ctx: CliContext, options: RunOptions): Promise<number>
   }
 }
 
-interface Blocked {
-  target: string;
-  run: RunSummary;
-  kind: 'run' | 'rollback';
+/** After a keyless run, the workflow snippet users copy, per target that succeeded. */
+async function keylessSnippets(config: LoadedConfig, workflow: Workflow, results: readonly TargetResult[]) {
+  if (workflow !== 'oidc' && workflow !== 'migrate-to-oidc') return [];
+  const { workflowSnippet } = await import('creds');
+  return results
+    .filter((r) => r.status === 'succeeded')
+    .flatMap((r) => {
+      const target = config.targets.find((t) => t.name === r.target);
+      return target ? [{ target: r.target, snippet: workflowSnippet(target) }] : [];
+    });
 }
 
 /**
- * A new run over a finished-but-failed one is refused before anything is asked (the engine refuses it
- * too; checking early lets the message name the commands). A run or rollback still "in progress" may
- * belong to a live process holding the lock, so that case is left to the library, which says LOCKED
- * or UNFINISHED_RUN as appropriate.
+ * Refused before anything is asked (the engine refuses it too; checking early lets the message name
+ * the commands): a target another creds process is working on, an unfinished rollback, and a new
+ * run over an unfinished one.
  */
-function refuseOverUnfinished(ctx: CliContext, history: ReadonlyArray<{ target: string; runs: RunSummary[] }>, options: RunOptions): void {
-  const blocked = history.flatMap(({ target, runs }): Blocked[] => {
-    const rollingBack = runs.find((r) => r.rollback === 'failed');
-    if (rollingBack) return [{ target, run: rollingBack, kind: 'rollback' }];
-    const last = runs.at(-1);
-    if (!last || last.rollback || last.status !== 'failed') return [];
-    return [{ target, run: last, kind: 'run' }];
-  });
-  const rollback = blocked.filter((b) => b.kind === 'rollback');
+function refuseOverUnfinished(ctx: CliContext, blocked: readonly BlockedTarget[], options: RunOptions): void {
+  const locked = blocked.find((b) => b.lockedBy);
+  if (locked?.lockedBy) {
+    throw new UsageError(
+      `${locked.target}: locked by pid ${locked.lockedBy.pid} since ${locked.lockedBy.since}`,
+      'another creds run is working on this target; wait for it to finish',
+      'LOCKED',
+    );
+  }
+  const rollback = blocked.filter((b) => b.unfinished?.kind === 'rollback');
   if (rollback.length > 0) {
     throw new UsageError(
       `${rollback.map((b) => b.target).join(', ')}: the last rollback did not finish`,
@@ -99,24 +109,23 @@ function refuseOverUnfinished(ctx: CliContext, history: ReadonlyArray<{ target: 
       'UNFINISHED_RUN',
     );
   }
+  const runs = blocked.flatMap((b) => (b.unfinished ? [{ target: b.target, ...b.unfinished }] : []));
   if (options.resume) {
-    const other = blocked.find((b) => b.run.workflow !== options.workflow);
+    const other = runs.find((r) => r.workflow !== options.workflow);
     if (other) {
       throw new UsageError(
-        `${other.target}: the unfinished run is a ${other.run.workflow}, not a ${options.workflow}`,
-        `resume it with: ${suggest(ctx, `run ${other.run.workflow} --resume`)}`,
+        `${other.target}: the unfinished run is a ${other.workflow}, not a ${options.workflow}`,
+        `resume it with: ${suggest(ctx, `run ${other.workflow} --resume`)}`,
         'WORKFLOW_MISMATCH',
       );
     }
     return;
   }
-  const first = blocked[0];
+  const first = runs[0];
   if (!first) return;
   throw new UsageError(
-    `${blocked.map((b) => b.target).join(', ')}: the last ${first.run.workflow} (run ${first.run.runId}) ${
-      first.run.status === 'failed' ? 'failed' : 'did not finish'
-    }; a new run will not start over it`,
-    `continue it with \`${suggest(ctx, `run ${first.run.workflow} --resume`)}\`, or undo it with \`${suggest(ctx, 'rollback')}\``,
+    `${runs.map((r) => r.target).join(', ')}: the last ${first.workflow} (run ${first.runId}) did not finish; a new run will not start over it`,
+    `continue it with \`${suggest(ctx, `run ${first.workflow} --resume`)}\`, or undo it with \`${suggest(ctx, 'rollback')}\``,
     'UNFINISHED_RUN',
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The config `--sandbox` uses when the folder has none: one repository, a JSON key store under
- * .creds/, a small read-only policy. The embedded sandbox seeds this repository.
+ * .creds/, a small read-only policy, and a role for the keyless route. The embedded sandbox seeds
+ * this repository.
  */
 export const DEMO_CONFIG = {
   region: 'us-east-1',
@@ -13,5 +14,6 @@ export const DEMO_CONFIG = {
     },
   },
   github: { owner: 'octo-org', repo: 'demo' },
+  oidc: { roleName: 'creds-demo-deploy' },
   store: { type: 'json', path: '.creds/keys.json' },
 } as const;
