@@ -37,8 +37,15 @@ async function gitIgnores(dir: string, path: string): Promise<boolean> {
 /** Everything a run needs, checked without writing: config, AWS identity, GitHub token and access, store, git. */
 export async function runDoctor(internals: CredsInternals): Promise<DoctorCheck[]> {
   const { config, targets } = internals;
+  const major = Number(process.versions.node.split('.')[0]);
   const checks: DoctorCheck[] = [
     { name: 'config', ok: true, detail: `${config.path}: ${targets.length} target(s), ${config.store.type} store` },
+    {
+      name: 'Node.js',
+      // A warning, not a failure: creds supports 20.12+.
+      ok: true,
+      detail: `${process.version}${major < 22 ? ' (past its end of life: AWS SDK releases from early 2027 need Node 22; upgrade to 22 or 24)' : ''}`,
+    },
   ];
   const first = targets[0];
   if (first) {
