@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import type { Figures } from './src/report.js';
+
+let dir: string;
+
+export function setup(project: TestProject): void {
+  mkdirSync(join(tmpdir(), 'creds-reliability'), { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'creds-reliability', 'results-'));
+  project.provide('resultsDir', dir);
+}
+
+/** After every file: one table of what the suite measured (each file wrote its figures). */
+export function teardown(): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const figures = Object.fromEntries(files.map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(dir, f), 'utf8')) as Figures]));
+  rmSync(dir, { recursive: true, force: true });
+  const sum = (key: keyof Figures) => Object.values(figures).reduce((n, f) => n + (typeof f[key] === 'number' ? (f[key] as number) : 0), 0);
+  const max = (key: keyof Figures) => Math.max(0, ...Object.values(figures).map((f) => (typeof f[key] === 'number' ? (f[key] as number) : 0)));
+  const crash = Object.entries(figures).filter(([name]) => name.startsWith('crash-'));
+  const rows: Array<[string, string, string]> = [];
+  for (const [name, f] of crash) {
+    rows.push([`${name}: kill points tried / converged`, `${f.killPoints ?? 0} / ${f.converged ?? 0}`, 'all']);
+    rows.push([`${name}: runs that finished before the kill`, String(f.completedBeforeKill ?? 0), '—']);
+    rows.push([`${name}: rollbacks leaving nothing`, `${f.rollbacksClean ?? 0} / ${f.killPoints ?? 0}`, 'all']);
+  }
+  rows.push(['orphaned keys after resume', String(sum('orphans')), '0']);
+  rows.push(['max keys per user seen', String(max('maxKeys')), '≤ 2']);
+  rows.push(['transient faults: runs (of which through the CLI)', `${sum('faultRuns')} (${sum('faultRunsCli')})`, '≥ 50']);
+  rows.push(['transient faults: errors injected / retries made', `${sum('injectedErrors')} / ${sum('retries')}`, '—']);
+  rows.push(['transient faults: resumes needed / duplicates', `${sum('resumesNeeded')} / ${sum('duplicates')}`, '— / 0']);
+  rows.push(['bad input corpus: cases / as documented', `${sum('corpus')} / ${sum('corpusOk')}`, '≥ 60, all']);
+  rows.push(['bad input corpus: write calls', String(sum('corpusWrites')), '0']);
+  rows.push(['concurrency: same target exit 4 / different targets ok', `${sum('lockedExit4')} / ${sum('parallelOk')}`, '—']);
+  rows.push(['file mode checks passed', String(sum('modeChecks')), '—']);
+  rows.push(['secret scan: bytes / secret values', `${sum('scannedBytes')} / ${sum('scannedSecrets')}`, '—']);
+  rows.push(['secret hits', String(sum('secretHits')), '0']);
+  const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), 6];
+  const line = (r: [string, string, string]) => `| ${r[0].padEnd(width[0]!)} | ${r[1].padStart(width[1]!)} | ${r[2].padEnd(width[2]!)} |`;
+  const out = ['', 'creds reliability summary', line(['measure', 'value', 'target']), `|${'-'.repeat(width[0]! + 2)}|${'-'.repeat(width[1]! + 2)}|${'-'.repeat(width[2]! + 2)}|`, ...rows.map(line)];
+  for (const [name, f] of Object.entries(figures)) for (const note of f.notes ?? []) out.push(`note (${name}): ${note}`);
+  console.log(out.join('\n'));
+}

@@ -1,0 +1,3 @@
+import { crashMatrixTest } from '../src/crash-test.js';
+
+crashMatrixTest('teardown');
