@@ -42,7 +42,7 @@ export async function openSession(ctx: CliContext, options: SessionOptions = {})
     const { startEmbeddedSandbox } = await import('./sandbox/embedded.js');
     sandbox = await startEmbeddedSandbox({ dir: config.dir, targets: config.targets, memory: false });
     credsOptions.aws = { credentials: sandbox.aws.credentials, endpoints: sandbox.aws.endpoints };
-    credsOptions.github = { token: sandbox.github.token, baseUrl: sandbox.github.baseUrl };
+    credsOptions.github = { token: sandbox.github.token, baseUrl: sandbox.github.baseUrl, timeScale: sandbox.github.timeScale };
   }
   const close = async () => {
     await sandbox?.close();

@@ -152,3 +152,20 @@ describe('blocked()', () => {
     expect(creds.blocked()).toEqual([{ target: 'demo', unfinished: { kind: 'run', workflow: 'setup', runId: expect.any(String) } }]);
   });
 });
+
+describe('rollback after teardown', () => {
+  it('peels back a rotation whose user a teardown already removed, without failing', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    await creds.run('rotate');
+    await creds.run('teardown');
+    const results = [await creds.rollback(), await creds.rollback(), await creds.rollback()].flat();
+    expect(results.map((r) => [r.workflow, r.status, r.error?.code])).toEqual([
+      ['rollback', 'succeeded', undefined],
+      ['rollback', 'succeeded', undefined],
+      ['rollback', 'succeeded', undefined],
+    ]);
+    expect(user()).toBeUndefined();
+    expect(w.github.secretNames(repo)).toEqual([]);
+  });
+});

@@ -12,7 +12,7 @@ export interface EmbeddedSandbox {
     endpoints: { iam: string; sts: string };
     region: string;
   };
-  github: { token: string; baseUrl: string };
+  github: { token: string; baseUrl: string; timeScale: number };
   /** Where the worlds are kept (undefined: in memory). */
   stateDir?: string;
   /** Env vars that point the AWS SDK/CLI and creds at these servers. */
@@ -30,6 +30,9 @@ export interface EmbeddedSandboxOptions {
   githubPort?: number;
 }
 
+/** Real milliseconds per GitHub millisecond in the sandbox, unless CREDS_SANDBOX_TIME_SCALE says. */
+const SANDBOX_TIME_SCALE = 0.05;
+
 /**
  * Starts the IAM/STS and GitHub sandbox servers in this process, on 127.0.0.1. Their worlds are
  * JSON files under .creds/sandbox/, so consecutive commands (and a `creds sandbox` in another shell)
@@ -37,6 +40,9 @@ export interface EmbeddedSandboxOptions {
  */
 export async function startEmbeddedSandbox(options: EmbeddedSandboxOptions): Promise<EmbeddedSandbox> {
   const { startGitHubServer, startIamServer } = await import('@creds/sandbox');
+  // GitHub's waits (1 s between writes, rate-limit windows) run faster in the sandbox, on one clock
+  // for server and client.
+  const timeScale = Number(process.env['CREDS_SANDBOX_TIME_SCALE']) || SANDBOX_TIME_SCALE;
   let stateDir: string | undefined;
   if (!options.memory) {
     const { ensureStateDir, statePaths } = await import('creds');
@@ -54,6 +60,7 @@ export async function startEmbeddedSandbox(options: EmbeddedSandboxOptions): Pro
       ...(stateDir ? { stateFile: join(stateDir, 'github.json') } : {}),
       ...(options.githubPort !== undefined ? { port: options.githubPort } : {}),
       tokens: [{ token: SANDBOX_TOKEN, login: SANDBOX_LOGIN }],
+      timeScale,
     });
   } catch (error) {
     await iam.close();
@@ -76,7 +83,7 @@ export async function startEmbeddedSandbox(options: EmbeddedSandboxOptions): Pro
       endpoints: { iam: iam.url, sts: iam.url },
       region: 'us-east-1',
     },
-    github: { token: SANDBOX_TOKEN, baseUrl: github.url },
+    github: { token: SANDBOX_TOKEN, baseUrl: github.url, timeScale },
     ...(stateDir ? { stateDir } : {}),
     env: () => ({ ...iam.env(), GITHUB_API_URL: github.url, GH_TOKEN: SANDBOX_TOKEN }),
     async close() {

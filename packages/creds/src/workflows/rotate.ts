@@ -1,6 +1,7 @@
 import {
   accessKeyStep,
   deleteAccessKey,
+  getUser,
   listAccessKeys,
   setAccessKeyStatus,
   verifyKeyStep,
@@ -22,7 +23,9 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   const { userName } = target.iam;
   const names = storeNames(target);
 
+  // Gone with the user too (a teardown since): then there is nothing to put back.
   const oldKeyGone = async (ctx: StepContext<TargetEnv>) =>
+    !(await getUser(ctx.env.aws.iam, userName)) ||
     !(await listAccessKeys(ctx.env.aws.iam, userName)).some((k) => k.accessKeyId === oldKeyId);
   /** Undo only while the old key exists; after it was deleted the rotation stands. */
   const guard = (step: Step<TargetEnv>, undo: NonNullable<Step<TargetEnv>['undo']>): Step<TargetEnv> => ({
