@@ -5,7 +5,7 @@ import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus, WorkflowName } 
 import type { TargetConfig } from './config/schema.js';
 import type { CredsInternals } from './creds.js';
 import { parseDuration } from './durations.js';
-import { secretScope, storeNames } from './env.js';
+import { githubStepId, secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';
 
 const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
@@ -99,7 +99,7 @@ export async function targetStatus(internals: CredsInternals, target: TargetConf
     ] as const) {
       const canonical = canonicalSecretName(name);
       const meta = kind === 'secret' ? await env.github.getSecret(scope, canonical) : await env.github.getVariable(scope, canonical);
-      const id = `github-${kind}:${scopeKey(scope)}:${canonical}`.replace(/[^a-z0-9:._/-]/gi, '_').slice(0, 128);
+      const id = githubStepId(kind, scope, canonical);
       secrets.push({
         name: canonical,
         kind,

@@ -169,3 +169,16 @@ describe('rollback after teardown', () => {
     expect(w.github.secretNames(repo)).toEqual([]);
   });
 });
+
+describe('GitHub preflight (I8)', () => {
+  it('stops a token that may only read secrets before the first IAM write', async () => {
+    w.github.addToken({ token: 'ghp_readonly', permissions: { secrets: 'read', metadata: 'read' } });
+    const { creds } = await w.creds(baseConfig(), { github: { token: 'ghp_readonly', baseUrl: w.github.url, timeScale: 0.001 } });
+    const [setup] = await creds.run('setup');
+    expect(setup?.status).toBe('failed');
+    expect(setup?.error?.stepId).toBe('github-write-access');
+    expect(`${setup?.error?.message} ${setup?.error?.hint}`).toMatch(/secrets/i);
+    expect(w.iam.calls.byAction('writes')).toEqual({});
+    expect(w.github.counts().writes - w.github.requests.filter((r) => r.method === 'DELETE').length).toBe(0);
+  });
+});

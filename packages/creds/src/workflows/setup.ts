@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   accessKeyStep,
   awsPreflightStep,
@@ -10,7 +11,7 @@ import {
 import { createWorkflow, type Step, type Workflow } from '@creds/core';
 import { githubPreflightStep } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { describeRepo, preflightRepos, storeNames, type TargetEnv } from '../env.js';
+import { describeRepo, githubStepId, preflightRepos, secretScope, storeNames, type TargetEnv } from '../env.js';
 import { secretSteps } from './secrets.js';
 
 export const PREFLIGHT = ['aws-preflight', 'github-preflight'];
@@ -57,6 +58,33 @@ function withStoredKeyUndo(step: Step<TargetEnv>, userName: string, storeName: s
   };
 }
 
+/**
+ * Reading a scope's public key (the GitHub preflight) needs only read access to secrets, so a
+ * read-only token would pass it and fail only after the IAM user and key exist. Before the first
+ * setup of a target, this deletes a secret name that does not exist: GitHub answers 404 to a token
+ * that may write and 403 (naming the permission) to one that may not. Nothing is created or
+ * changed; once creds has written the target's secrets, the probe is skipped.
+ */
+function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<TargetEnv> {
+  const group = keyGroup(target, options);
+  return {
+    id: 'github-write-access',
+    title: 'Check the GitHub token may write the secrets',
+    dependsOn: ['github-preflight'],
+    async apply(ctx) {
+      const written = group.every((t) => ctx.env.priorOutput?.(githubStepId('secret', secretScope(t), t.secrets.accessKeyId)) !== undefined);
+      if (written) return { probed: false };
+      const probe = `CREDS_WRITE_CHECK_${randomBytes(4).toString('hex').toUpperCase()}`;
+      for (const t of group) {
+        const scope = secretScope(t);
+        await ctx.env.github.deleteSecret(scope, probe, { signal: ctx.signal });
+        if (t.secrets.regionAs === 'variable') await ctx.env.github.deleteVariable(scope, probe, { signal: ctx.signal });
+      }
+      return { probed: true };
+    },
+  };
+}
+
 /** The setup steps, each usable alone (SetupGitHubRepo's s11–s14) or together (setupWorkflow). */
 export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) {
   const { iam, region } = target;
@@ -64,9 +92,10 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
   const { current } = storeNames(target);
   return {
     preflight: preflightSteps(target, options),
+    writeAccess: writeAccessStep(target, options),
     user: iamUserStep({
       id: 'iam-user',
-      dependsOn: PREFLIGHT,
+      dependsOn: [...PREFLIGHT, 'github-write-access'],
       userName: iam.userName,
       target: target.name,
       tags: iam.tags,
@@ -109,7 +138,7 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
       ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
     }) as Step<TargetEnv>,
     secrets: keyGroup(target, options).flatMap(
-      (t) => secretSteps(t, { storeName: current, dependsOn: ['iam-access-key'], regionDependsOn: PREFLIGHT }) as Step<TargetEnv>[],
+      (t) => secretSteps(t, { storeName: current, dependsOn: ['iam-access-key'], regionDependsOn: [...PREFLIGHT, 'github-write-access'] }) as Step<TargetEnv>[],
     ),
   };
 }
@@ -121,5 +150,5 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
 export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const s = setupSteps(target, options);
   const optional = [s.inlinePolicy, s.managedPolicies].filter((step): step is Step<TargetEnv> => step !== undefined);
-  return createWorkflow('setup', [...s.preflight, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
+  return createWorkflow('setup', [...s.preflight, s.writeAccess, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
 }

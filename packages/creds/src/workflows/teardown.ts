@@ -10,7 +10,7 @@ import {
 import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
 import { canonicalSecretName, describeScope, scopeKey } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { secretScope, storeNames, type TargetEnv } from '../env.js';
+import { githubStepId, secretScope, storeNames, type TargetEnv } from '../env.js';
 import { keyGroup, PREFLIGHT, preflightSteps, type WorkflowOptions } from './setup.js';
 
 /** Deletes one Actions secret (or variable); already gone counts as done. */
@@ -21,7 +21,7 @@ export function deleteSecretStep(target: TargetConfig, name: string, kind: 'secr
   const exists = async (env: TargetEnv) =>
     kind === 'secret' ? (await env.github.getSecret(scope, canonical)) !== undefined : (await env.github.getVariable(scope, canonical)) !== undefined;
   return {
-    id: `github-delete-${kind}:${scopeKey(scope)}:${canonical}`.replace(/[^a-z0-9:._/-]/gi, '_').slice(0, 128),
+    id: githubStepId(`delete-${kind}`, scope, canonical),
     title: `Delete ${resource}`,
     dependsOn: PREFLIGHT,
     async apply(ctx) {
