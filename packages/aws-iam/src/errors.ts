@@ -103,6 +103,15 @@ export async function awsCall<T>(action: string, run: () => Promise<T>): Promise
   }
 }
 
+/** Every item of a paged IAM list, through the SDK's paginator; errors mapped like any call. */
+export function awsList<Page, Item>(action: string, pages: AsyncIterable<Page>, items: (page: Page) => readonly Item[] | undefined): Promise<Item[]> {
+  return awsCall(action, async () => {
+    const all: Item[] = [];
+    for await (const page of pages) all.push(...(items(page) ?? []));
+    return all;
+  });
+}
+
 /** Whether an error is AWS's `NoSuchEntity` (after mapping). */
 export function isNoSuchEntity(error: unknown): boolean {
   return error instanceof AwsError && error.code === 'NO_SUCH_ENTITY';

@@ -1,5 +1,4 @@
 import {
-  type AccessKeyMetadata,
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
   DeleteUserPolicyCommand,
@@ -9,10 +8,10 @@ import {
   GetUserCommand,
   GetUserPolicyCommand,
   type IAMClient,
-  ListAccessKeysCommand,
-  ListAttachedUserPoliciesCommand,
-  ListUserPoliciesCommand,
-  ListUserTagsCommand,
+  paginateListAccessKeys,
+  paginateListAttachedUserPolicies,
+  paginateListUserPolicies,
+  paginateListUserTags,
   type Tag,
   TagUserCommand,
   UntagUserCommand,
@@ -20,7 +19,7 @@ import {
   type User,
 } from '@aws-sdk/client-iam';
 import { Secret } from '@creds/core';
-import { awsCall, isNoSuchEntity } from './errors.js';
+import { awsCall, awsList, isNoSuchEntity } from './errors.js';
 
 // Small IAM operations shared by the steps and by front-ends (rotation, status). Each maps SDK
 // errors to AwsErrors; "absent" answers are values (undefined / false), not errors.
@@ -38,15 +37,8 @@ export function getUser(iam: IAMClient, userName: string): Promise<User | undefi
   return orAbsent(() => awsCall('iam:GetUser', async () => (await iam.send(new GetUserCommand({ UserName: userName }))).User));
 }
 
-export async function listUserTags(iam: IAMClient, userName: string): Promise<Tag[]> {
-  const tags: Tag[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await awsCall('iam:ListUserTags', () => iam.send(new ListUserTagsCommand({ UserName: userName, Marker: marker })));
-    tags.push(...(out.Tags ?? []));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
-  return tags;
+export function listUserTags(iam: IAMClient, userName: string): Promise<Tag[]> {
+  return awsList('iam:ListUserTags', paginateListUserTags({ client: iam }, { UserName: userName }), (p) => p.Tags);
 }
 
 export async function tagUser(iam: IAMClient, userName: string, tags: Record<string, string>): Promise<void> {
@@ -65,13 +57,7 @@ export interface AccessKeyInfo {
 }
 
 export async function listAccessKeys(iam: IAMClient, userName: string): Promise<AccessKeyInfo[]> {
-  const keys: AccessKeyMetadata[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await awsCall('iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName: userName, Marker: marker })));
-    keys.push(...(out.AccessKeyMetadata ?? []));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
+  const keys = await awsList('iam:ListAccessKeys', paginateListAccessKeys({ client: iam }, { UserName: userName }), (p) => p.AccessKeyMetadata);
   return keys.map((k) => ({
     accessKeyId: k.AccessKeyId ?? '',
     status: k.Status === 'Inactive' ? 'Inactive' : 'Active',
@@ -135,28 +121,17 @@ export async function deleteInlinePolicy(iam: IAMClient, userName: string, polic
   return done !== undefined;
 }
 
-export async function listInlinePolicyNames(iam: IAMClient, userName: string): Promise<string[]> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await awsCall('iam:ListUserPolicies', () => iam.send(new ListUserPoliciesCommand({ UserName: userName, Marker: marker })));
-    names.push(...(out.PolicyNames ?? []));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
-  return names;
+export function listInlinePolicyNames(iam: IAMClient, userName: string): Promise<string[]> {
+  return awsList('iam:ListUserPolicies', paginateListUserPolicies({ client: iam }, { UserName: userName }), (p) => p.PolicyNames);
 }
 
 export async function listAttachedPolicyArns(iam: IAMClient, userName: string): Promise<string[]> {
-  const arns: string[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await awsCall('iam:ListAttachedUserPolicies', () =>
-      iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker: marker })),
-    );
-    arns.push(...(out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
-  return arns;
+  const attached = await awsList(
+    'iam:ListAttachedUserPolicies',
+    paginateListAttachedUserPolicies({ client: iam }, { UserName: userName }),
+    (p) => p.AttachedPolicies,
+  );
+  return attached.map((p) => p.PolicyArn ?? '');
 }
 
 export async function detachPolicy(iam: IAMClient, userName: string, policyArn: string): Promise<boolean> {

@@ -6,16 +6,16 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
-  ListAttachedRolePoliciesCommand,
   ListOpenIDConnectProvidersCommand,
-  ListRolePoliciesCommand,
-  ListRolesCommand,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
+  paginateListRoles,
   type Role,
   type Tag,
   TagRoleCommand,
   UntagRoleCommand,
 } from '@aws-sdk/client-iam';
-import { AwsError, awsCall, isNoSuchEntity } from '../errors.js';
+import { AwsError, awsCall, awsList, isNoSuchEntity } from '../errors.js';
 
 // Small IAM operations on roles and OIDC providers, for the oidc steps and front-ends (status).
 // "Absent" answers are values (undefined / false), not errors, as in ops.ts.
@@ -61,28 +61,17 @@ export async function deleteRoleInlinePolicy(iam: IAMClient, roleName: string, p
   return done !== undefined;
 }
 
-export async function listRoleInlinePolicyNames(iam: IAMClient, roleName: string): Promise<string[]> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await awsCall('iam:ListRolePolicies', () => iam.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker })));
-    names.push(...(out.PolicyNames ?? []));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
-  return names;
+export function listRoleInlinePolicyNames(iam: IAMClient, roleName: string): Promise<string[]> {
+  return awsList('iam:ListRolePolicies', paginateListRolePolicies({ client: iam }, { RoleName: roleName }), (p) => p.PolicyNames);
 }
 
 export async function listRoleAttachedPolicyArns(iam: IAMClient, roleName: string): Promise<string[]> {
-  const arns: string[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await awsCall('iam:ListAttachedRolePolicies', () =>
-      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker })),
-    );
-    arns.push(...(out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
-  return arns;
+  const attached = await awsList(
+    'iam:ListAttachedRolePolicies',
+    paginateListAttachedRolePolicies({ client: iam }, { RoleName: roleName }),
+    (p) => p.AttachedPolicies,
+  );
+  return attached.map((p) => p.PolicyArn ?? '');
 }
 
 export async function detachRolePolicy(iam: IAMClient, roleName: string, policyArn: string): Promise<boolean> {
@@ -93,15 +82,8 @@ export async function detachRolePolicy(iam: IAMClient, roleName: string, policyA
 }
 
 /** Every role of the account (to see which still trust an OIDC provider). */
-export async function listRoles(iam: IAMClient): Promise<Role[]> {
-  const roles: Role[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await awsCall('iam:ListRoles', () => iam.send(new ListRolesCommand({ Marker: marker })));
-    roles.push(...(out.Roles ?? []));
-    marker = out.IsTruncated ? out.Marker : undefined;
-  } while (marker);
-  return roles;
+export function listRoles(iam: IAMClient): Promise<Role[]> {
+  return awsList('iam:ListRoles', paginateListRoles({ client: iam }, {}), (p) => p.Roles);
 }
 
 export async function listOidcProviderArns(iam: IAMClient): Promise<string[]> {
