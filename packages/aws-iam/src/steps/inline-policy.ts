@@ -4,6 +4,7 @@ import type { AwsEnv } from '../env.js';
 import { awsCall } from '../errors.js';
 import { deleteInlinePolicy, getInlinePolicy } from '../ops.js';
 import { validateAll, validatePolicyDocument, validatePolicyName, validateRegion, validateUserName } from '../validate.js';
+import { canonicalPolicy } from '../policy-document.js';
 
 export interface InlinePolicyStepOptions {
   /** Step id (default `iam-inline-policy`). */
@@ -29,21 +30,6 @@ export function defaultInlinePolicyName(region: string, userName: string): strin
   return `iam-user-${region}-${userName}-inline-policy`;
 }
 
-/** Canonical form for comparing documents: parsed, keys sorted. */
-function canonical(text: string): string {
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)]))
-        : v;
-  try {
-    return JSON.stringify(sort(JSON.parse(text)));
-  } catch {
-    return text;
-  }
-}
-
 /** The user's inline policy, written only when it differs from what is there. */
 export function inlinePolicyStep(opts: InlinePolicyStepOptions): Step<AwsEnv, InlinePolicyOutput> {
   const policyName = opts.policyName ?? defaultInlinePolicyName(opts.region, opts.userName);
@@ -65,7 +51,7 @@ export function inlinePolicyStep(opts: InlinePolicyStepOptions): Step<AwsEnv, In
     async apply(ctx) {
       const { iam } = ctx.env.aws;
       const current = await getInlinePolicy(iam, opts.userName, policyName);
-      if (current !== undefined && canonical(current) === canonical(document)) {
+      if (current !== undefined && canonicalPolicy(current) === canonicalPolicy(document)) {
         return { userName: opts.userName, policyName, written: false };
       }
       await awsCall('iam:PutUserPolicy', () =>
@@ -89,7 +75,7 @@ export function inlinePolicyStep(opts: InlinePolicyStepOptions): Step<AwsEnv, In
         throw error;
       });
       if (current === undefined) return { inSync: false, changes: [{ action: 'create', resource }] };
-      if (canonical(current) !== canonical(document)) {
+      if (canonicalPolicy(current) !== canonicalPolicy(document)) {
         return { inSync: false, changes: [{ action: 'update', resource, detail: 'the document differs from the configuration' }] };
       }
       return { inSync: true };

@@ -5,6 +5,7 @@ import { awsCall, isNoSuchEntity } from '../errors.js';
 import { validateRoleName } from '../trust-policy.js';
 import { MAX_MANAGED_POLICIES, validateAll, validatePolicyArn, validatePolicyDocument, validatePolicyName } from '../validate.js';
 import { deleteRoleInlinePolicy, detachRolePolicy, getRole, getRoleInlinePolicy, listRoleAttachedPolicyArns } from './oidc-ops.js';
+import { canonicalPolicy } from '../policy-document.js';
 
 /** IAM's quota for all inline policies of one role together (whitespace not counted). */
 export const MAX_ROLE_INLINE_POLICY_CHARS = 10240;
@@ -37,20 +38,6 @@ export function defaultRolePolicyName(roleName: string): string {
   return `iam-role-${roleName}-inline-policy`;
 }
 
-function canonical(text: string): string {
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)]))
-        : v;
-  try {
-    return JSON.stringify(sort(JSON.parse(text)));
-  } catch {
-    return text;
-  }
-}
-
 /**
  * The role's permissions: one inline policy (written only when it differs) and the managed
  * policies (only the missing ones attached, and recorded). Undo deletes the inline policy and
@@ -77,7 +64,7 @@ export function rolePoliciesStep(opts: RolePoliciesStepOptions): Step<AwsEnv, Ro
     const current = exists && policyName ? await getRoleInlinePolicy(iam, opts.roleName, policyName) : undefined;
     const attachedNow = exists ? await listRoleAttachedPolicyArns(iam, opts.roleName) : [];
     return {
-      writeInline: document !== undefined && (current === undefined || canonical(current) !== canonical(document)),
+      writeInline: document !== undefined && (current === undefined || canonicalPolicy(current) !== canonicalPolicy(document)),
       inlineExisted: current !== undefined,
       attachedNow,
       toAttach: arns.filter((a) => !attachedNow.includes(a)),

@@ -16,6 +16,7 @@ import { deleteOwnedRole, getRole, tagRole, trustPolicyOf, untagRole } from './o
 import type { OidcProviderOutput } from './oidc-provider.js';
 import { resolveCallerIdentity } from './preflight.js';
 import { validateTarget } from './user.js';
+import { canonicalPolicy } from '../policy-document.js';
 
 export interface OidcRoleStepOptions {
   /** Step id (default `oidc-role`). */
@@ -62,21 +63,6 @@ export interface OidcRoleOutput {
   replacedTrustPolicy?: string;
   tagsSet: string[];
   tagsRemoved: string[];
-}
-
-function canonical(text: string | undefined): string {
-  if (text === undefined) return '';
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)]))
-        : v;
-  try {
-    return JSON.stringify(sort(JSON.parse(text)));
-  } catch {
-    return text;
-  }
 }
 
 function tagsToSet(existing: readonly Tag[], desired: Record<string, string>): Record<string, string> {
@@ -155,7 +141,7 @@ export function oidcRoleStep(opts: OidcRoleStepOptions): Step<AwsEnv, OidcRoleOu
       adopting,
       adopted,
       current,
-      trustDiffers: canonical(current) !== canonical(document),
+      trustDiffers: canonicalPolicy(current) !== canonicalPolicy(document),
       sessionDiffers: opts.maxSessionDuration !== undefined && role.MaxSessionDuration !== opts.maxSessionDuration,
       tagsToSet: tagsToSet(tags, { ...opts.tags, ...ownershipTags(opts.target, adopted) }),
     } as const;
