@@ -1,17 +1,12 @@
 import { DeleteUserCommand } from '@aws-sdk/client-iam';
 import { createAwsClients, deleteInlinePolicy, detachPolicy, retireAccessKey, tagUser } from '@creds/aws-iam';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStore } from '../src/index.js';
-import { baseConfig, world } from './harness.js';
+import { baseConfig, useWorld } from './harness.js';
 
-type World = Awaited<ReturnType<typeof world>>;
-let w: World;
 const REPOS = ['api', 'web', 'worker', 'docs', 'infra'];
 
-beforeEach(async () => {
-  w = await world({ repos: REPOS.map((name) => ({ owner: 'octo-org', name })) });
-});
-afterEach(() => w.close());
+const w = useWorld({ repos: REPOS.map((name) => ({ owner: 'octo-org', name })) });
 
 describe('a fleet of 5 targets', () => {
   it('sets up, reports and tears down every target, each with its own user, key and journal', async () => {

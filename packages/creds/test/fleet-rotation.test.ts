@@ -1,19 +1,14 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { CredsEvent } from '../src/index.js';
-import { baseConfig, world } from './harness.js';
+import { baseConfig, useWorld } from './harness.js';
 
-type World = Awaited<ReturnType<typeof world>>;
-let w: World;
 const REPOS = Array.from({ length: 20 }, (_, i) => `r${String(i).padStart(2, '0')}`);
 
-beforeEach(async () => {
-  // GitHub's secondary limit on content-creating requests, on scaled time (1 GitHub minute = 60 ms).
-  w = await world({
+// GitHub's secondary limit on content-creating requests, on scaled time (1 GitHub minute = 60 ms).
+const w = useWorld({
     repos: REPOS.map((name) => ({ owner: 'octo-org', name })),
     rateLimit: { writesPerMinute: 80, secondaryStatus: 429, secondaryRetryAfterSeconds: 30 },
   });
-});
-afterEach(() => w.close());
 
 it('rotates a fleet of 20 under rate limits; one failing target stops no other and resumes alone', async () => {
   const targets = REPOS.map((name) => ({ name, github: { owner: 'octo-org', repo: name }, iam: { userName: `gh-${name}` } }));

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GitHubSandbox, type IamSandbox, type SandboxRateLimitOptions, startGitHubServer, startIamServer } from '@creds/sandbox';
+import { afterEach, beforeEach } from 'vitest';
 import { type Creds, type CredsOptions, createCreds, type LoadedConfig, resolveConfig } from '../src/index.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -52,4 +53,19 @@ export async function world(
     rmSync(dir, { recursive: true, force: true });
   };
   return { dir, iam, github, creds, close };
+}
+
+export type World = Awaited<ReturnType<typeof world>>;
+
+/** A fresh world for each test of the file (started before, closed after), read through `w`. */
+export function useWorld(options: Parameters<typeof world>[0] = {}): World {
+  let current: World | undefined;
+  beforeEach(async () => {
+    current = await world(options);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as World, { get: (_target, key) => current?.[key as keyof World] });
 }

@@ -1,16 +1,11 @@
 import { CreateOpenIDConnectProviderCommand, IAMClient } from '@aws-sdk/client-iam';
 import { unsignedWebIdentityToken } from '@creds/sandbox';
 import { ValidationErrors } from '@creds/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig, workflowSnippet } from '../src/index.js';
-import { baseConfig, world } from './harness.js';
+import { baseConfig, useWorld } from './harness.js';
 
-type World = Awaited<ReturnType<typeof world>>;
-let w: World;
-beforeEach(async () => {
-  w = await world();
-});
-afterEach(() => w.close());
+const w = useWorld();
 
 const repo = { owner: 'octo-org', repo: 'demo' };
 const ISSUER = 'https://token.actions.githubusercontent.com';

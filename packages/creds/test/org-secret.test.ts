@@ -1,14 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { baseConfig, world } from './harness.js';
+import { expect, it } from 'vitest';
+import { baseConfig, useWorld } from './harness.js';
 
-type World = Awaited<ReturnType<typeof world>>;
-let w: World;
 const REPOS = ['api', 'web', 'worker', 'docs', 'infra'];
 
-beforeEach(async () => {
-  w = await world({ repos: REPOS.map((name) => ({ owner: 'octo-org', name })), orgs: ['octo-org'] });
-});
-afterEach(() => w.close());
+const w = useWorld({ repos: REPOS.map((name) => ({ owner: 'octo-org', name })), orgs: ['octo-org'] });
 
 it('an organization secret with selected repositories: 3 secret writes for 5 repositories', async () => {
   const { creds } = await w.creds(baseConfig({ github: { org: 'octo-org', visibility: 'selected', repositories: ['api', 'web', 'worker', 'docs', 'infra'] } }));

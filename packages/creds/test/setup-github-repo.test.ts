@@ -1,15 +1,10 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SetupGitHubRepo } from '../src/index.js';
-import { POLICY, TOKEN, world } from './harness.js';
+import { POLICY, TOKEN, useWorld } from './harness.js';
 
-type World = Awaited<ReturnType<typeof world>>;
-let w: World;
-beforeEach(async () => {
-  w = await world();
-});
-afterEach(() => w.close());
+const w = useWorld();
 
 const repo = { owner: 'octo-org', repo: 'demo' };
 

@@ -5,15 +5,10 @@ import { fileURLToPath } from 'node:url';
 import type { KeyStore } from '@creds/core';
 import { createKeychainStore } from '@creds/store-keychain';
 import { createOnePasswordStore } from '@creds/store-1password';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { baseConfig, world } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, useWorld } from './harness.js';
 
-type World = Awaited<ReturnType<typeof world>>;
-let w: World;
-beforeEach(async () => {
-  w = await world();
-});
-afterEach(() => w.close());
+const w = useWorld();
 
 const repo = { owner: 'octo-org', repo: 'demo' };
 

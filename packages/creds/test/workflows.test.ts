@@ -1,14 +1,9 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { baseConfig, world } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, useWorld } from './harness.js';
 
-type World = Awaited<ReturnType<typeof world>>;
-let w: World;
-beforeEach(async () => {
-  w = await world();
-});
-afterEach(() => w.close());
+const w = useWorld();
 
 const repo = { owner: 'octo-org', repo: 'demo' };
 const user = () => w.iam.state().users.find((u) => u.userName === 'gh-demo');
