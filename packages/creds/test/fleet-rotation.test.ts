@@ -6,9 +6,9 @@ const REPOS = Array.from({ length: 20 }, (_, i) => `r${String(i).padStart(2, '0'
 
 // GitHub's secondary limit on content-creating requests, on scaled time (1 GitHub minute = 60 ms).
 const w = useWorld({
-    repos: REPOS.map((name) => ({ owner: 'octo-org', name })),
-    rateLimit: { writesPerMinute: 80, secondaryStatus: 429, secondaryRetryAfterSeconds: 30 },
-  });
+  repos: REPOS.map((name) => ({ owner: 'octo-org', name })),
+  rateLimit: { writesPerMinute: 80, secondaryStatus: 429, secondaryRetryAfterSeconds: 30 },
+});
 
 it('rotates a fleet of 20 under rate limits; one failing target stops no other and resumes alone', async () => {
   const targets = REPOS.map((name) => ({ name, github: { owner: 'octo-org', repo: name }, iam: { userName: `gh-${name}` } }));
