@@ -1,4 +1,4 @@
-import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, listAccessKeys, listAttachedPolicyArns, ownershipOf, TAGS } from '@creds/aws-iam';
+import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, listAccessKeys, listAttachedPolicyArns, ownershipOf } from '@creds/aws-iam';
 import { errorCode, errorMessage, type PlanEntry } from '@creds/core';
 import { canonicalSecretName, scopeKey } from '@creds/github-secrets';
 import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus, WorkflowName } from './api.js';
@@ -145,4 +145,3 @@ export async function targetStatus(internals: CredsInternals, target: TargetConf
   };
 }
 
-export { TAGS };
