@@ -48,7 +48,7 @@ describe('status finds drift', () => {
     const [result] = await made.creds.run('setup');
     expect(result?.status).toBe('succeeded');
     const [status] = await made.creds.status();
-    expect(status?.inSync, status?.drift.join('\n')).toBe(extra['rotation'] ? false : true);
+    expect(status?.inSync, status?.drift.join('\n')).toBe(!extra['rotation']);
     return made;
   }
   const aws = () =>

@@ -8,7 +8,7 @@ import {
   ownershipOf,
 } from '@creds/aws-iam';
 import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
-import { canonicalSecretName, describeScope, scopeKey } from '@creds/github-secrets';
+import { canonicalSecretName, describeScope } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
 import { githubStepId, secretScope, storeNames, type TargetEnv } from '../env.js';
 import { keyGroup, PREFLIGHT, preflightSteps, type WorkflowOptions } from './setup.js';
