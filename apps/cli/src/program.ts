@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { type WorkflowName, workflowNames, workflowRegistry } from 'creds/workflows';
 import type { CliContext, GlobalOptions, LogLevel } from './context.js';
 import { LOG_LEVELS } from './context.js';
 
-// Only commander is loaded here. Each command's module (and through it the library, the AWS SDK,
-// Octokit, libsodium, zod) is imported once that command is chosen, so --help and --version stay fast.
+// Only commander and the library's workflow registry (names and summaries; it loads nothing) are
+// loaded here. Each command's module (and through it the library, the AWS SDK, Octokit, libsodium,
+// zod) is imported once that command is chosen, so --help and --version stay fast.
 
 export interface ParsedCommand {
   name: string;
@@ -12,8 +14,14 @@ export interface ParsedCommand {
   run(ctx: CliContext): Promise<number>;
 }
 
-export const WORKFLOWS = ['setup', 'teardown', 'rotate', 'oidc', 'migrate-to-oidc'] as const;
-export type Workflow = (typeof WORKFLOWS)[number];
+const WORKFLOWS = workflowNames(workflowRegistry);
+export type Workflow = WorkflowName;
+
+/** The workflows, one line each, for help. */
+function workflowList(): string {
+  const width = Math.max(...WORKFLOWS.map((n) => n.length));
+  return `\nWorkflows:\n${WORKFLOWS.map((n) => `  ${n.padEnd(width)}  ${workflowRegistry[n].summary}`).join('\n')}\n`;
+}
 
 /** What `--target`, `--all` normalise to: undefined means every target in the config. */
 export type TargetSelection = string[] | undefined;
@@ -161,11 +169,12 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
 
   const run = program
     .command('run')
-    .description('apply a workflow: setup, teardown, rotate, oidc or migrate-to-oidc (shows the plan and asks first on a terminal)')
+    .description(`apply a workflow: ${WORKFLOWS.join(', ')} (shows the plan and asks first on a terminal)`)
     .addArgument(new WorkflowArgument())
     .option('--resume', 'continue the unfinished run from the journal')
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)');
   targetOptions(run)
+    .addHelpText('after', workflowList())
     .option('--concurrency <n>', 'steps at once within a target (1 forces one at a time)', positiveInt)
     .option('--target-concurrency <n>', 'targets at once in a fleet', positiveInt)
     .option('--older-than <age>', 'rotate: only keys older than this (e.g. 90d; without it every key is rotated)', duration)
@@ -281,16 +290,16 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
 
 class WorkflowArgument extends Argument {
   constructor() {
-    super('<workflow>', 'setup | teardown | rotate | oidc | migrate-to-oidc');
+    super('<workflow>', WORKFLOWS.join(' | '));
     this.choices(WORKFLOWS);
   }
 }
 
 class PlanArgument extends Argument {
   constructor() {
-    super('[workflow]', 'setup | teardown | rotate | oidc | migrate-to-oidc');
+    super('[workflow]', WORKFLOWS.join(' | '));
     this.choices(WORKFLOWS);
-    this.default('setup');
+    this.default('setup' satisfies WorkflowName);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { EngineEvent, KeyStore, Logger } from '@creds/core';
 import type { StoreConfig } from './config/schema.js';
+import type { WorkflowName } from './workflows/registry.js';
 
-export type WorkflowName = 'setup' | 'teardown' | 'rotate' | 'oidc' | 'migrate-to-oidc';
+export type { WorkflowName };
 
 export interface AwsOptions {
   /** Named profile from ~/.aws (otherwise the default provider chain decides). */
@@ -80,7 +81,7 @@ export interface PlannedChange {
 
 export interface TargetPlan {
   target: string;
-  workflow: WorkflowName;
+  workflow: string;
   inSync: boolean;
   changes: PlannedChange[];
   /** Checks that could not run (e.g. a read was denied), each with code and message. */
@@ -149,12 +150,12 @@ export interface MigrationReport {
   entries: Array<{ name: string; status: 'moved' | 'failed' | 'skipped'; error?: string }>;
 }
 
-/** The library front-end: everything the CLI does, for programs too. */
-export interface Creds {
+/** The library front-end: everything the CLI does, for programs too. `Name`: the workflows of its registry. */
+export interface Creds<Name extends string = WorkflowName> {
   /** Target names this instance works on. */
   readonly targets: readonly string[];
-  plan(workflow: WorkflowName): Promise<TargetPlan[]>;
-  run(workflow: WorkflowName, options?: { resume?: boolean; olderThan?: string }): Promise<TargetResult[]>;
+  plan(workflow: Name): Promise<TargetPlan[]>;
+  run(workflow: Name, options?: { resume?: boolean; olderThan?: string }): Promise<TargetResult[]>;
   rollback(): Promise<TargetResult[]>;
   status(): Promise<TargetStatus[]>;
   doctor(): Promise<DoctorCheck[]>;

@@ -13,10 +13,8 @@ import { keyAge, parseDuration } from './durations.js';
 import { planTarget, targetStatus } from './status.js';
 import { ensureStateDir, statePaths } from './state.js';
 import { createStore } from './stores.js';
-import { migrateToOidcWorkflow, oidcWorkflow } from './workflows/oidc.js';
-import { rotateWorkflow } from './workflows/rotate.js';
-import { setupWorkflow } from './workflows/setup.js';
-import { teardownWorkflow } from './workflows/teardown.js';
+import type { WorkflowModule, WorkflowRegistry } from './workflows/module.js';
+import { workflowNames, workflowRegistry } from './workflows/registry.js';
 
 export interface CredsInternals {
   config: LoadedConfig;
@@ -26,12 +24,22 @@ export interface CredsInternals {
   aws: (target: TargetConfig) => AwsClients;
   github: () => Promise<GitHubClient>;
   env: (target: TargetConfig, runs: readonly RunRecord[]) => Promise<TargetEnv>;
-  /** The workflow `name` for a target; `run` is the run being resumed or rolled back, if any. */
-  workflow: (name: string, target: TargetConfig, env: TargetEnv, runs: readonly RunRecord[], run?: RunRecord) => Promise<Workflow<TargetEnv>>;
+  /** The registry's module of workflow `name`; an unknown name is an error naming the known ones. */
+  module: (name: string) => Promise<WorkflowModule>;
+  /** Workflow `name` built for a target; `run` is the run being resumed or rolled back, if any. */
+  workflow: (request: WorkflowRequest) => Promise<Workflow<TargetEnv>>;
+}
+
+export interface WorkflowRequest {
+  name: string;
+  target: TargetConfig;
+  env: TargetEnv;
+  runs: readonly RunRecord[];
+  run?: RunRecord;
 }
 
 /** The shared machinery behind Creds and SetupGitHubRepo: lazily built clients, store, env, workflows. */
-export function createInternals(config: LoadedConfig, given: CredsOptions = {}): CredsInternals {
+export function createInternals(config: LoadedConfig, given: CredsOptions = {}, registry: WorkflowRegistry = workflowRegistry): CredsInternals {
   const options: CredsOptions = given.logger || !given.logLevel ? given : { ...given, logger: createLogger({ level: given.logLevel }) };
   const targets = selectTargets(config, options.targets);
   const once = <T>(make: () => Promise<T>) => {
@@ -68,33 +76,33 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}):
     store: await store(),
     priorOutput: standingOutputs(runs),
   });
-  const workflow = async (name: string, target: TargetConfig, targetEnv: TargetEnv, runs: readonly RunRecord[], run?: RunRecord) => {
-    const opts = {
-      ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
-      followers: config.targets.filter((t) => t.keyOwner === target.name),
-    };
-    switch (name) {
-      case 'setup':
-        return setupWorkflow(target, opts);
-      case 'teardown':
-        return teardownWorkflow(target, runs, opts);
-      case 'rotate':
-        return rotateWorkflow(target, await oldKeyOf(target, targetEnv, run), opts);
-      case 'oidc':
-        return oidcWorkflow(target);
-      case 'migrate-to-oidc':
-        return migrateToOidcWorkflow(target, runs);
-      default:
-        throw new CredsError(`unknown workflow "${name}"`, { code: 'INVALID_INPUT', hint: 'use setup, teardown or rotate' });
+  const module = async (name: string) => {
+    const entry = Object.hasOwn(registry, name) ? registry[name] : undefined;
+    if (!entry) {
+      throw new CredsError(`unknown workflow "${name}"`, { code: 'INVALID_INPUT', hint: `use one of ${workflowNames(registry).join(', ')}` });
     }
+    return entry.load();
   };
-  return { config, options, targets, store, aws, github, env, workflow };
+  const workflow = async ({ name, target, env: targetEnv, runs, run }: WorkflowRequest) =>
+    (await module(name)).build({
+      target,
+      followers: config.targets.filter((t) => t.keyOwner === target.name),
+      env: targetEnv,
+      runs,
+      ...(run ? { run } : {}),
+      ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+    });
+  return { config, options, targets, store, aws, github, env, module, workflow };
 }
 
 /** Builds the front-end for a loaded config. Nothing is read or written until a method is called. */
-export function createCreds(config: LoadedConfig, given: CredsOptions = {}): Creds {
-  const internals = createInternals(config, given);
-  const { targets, store, env, workflow, options } = internals;
+export function createCreds<Name extends string = WorkflowName>(
+  config: LoadedConfig,
+  given: CredsOptions & { workflows?: WorkflowRegistry<Name> } = {},
+): Creds<Name> {
+  const { workflows, ...rest } = given;
+  const internals = createInternals(config, rest, workflows ?? workflowRegistry);
+  const { targets, store, env, workflow, module, options } = internals;
 
   return {
     targets: targets.map((t) => t.name),
@@ -113,8 +121,8 @@ export function createCreds(config: LoadedConfig, given: CredsOptions = {}): Cre
       const minAge = runOptions.olderThan ? parseDuration(runOptions.olderThan, 'olderThan') : undefined;
       return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
         outcome(target.name, name, options, async () => {
-          // A target sharing another's key has no key workflow of its own; its OIDC role is its own.
-          if (target.keyOwner && name !== 'oidc') return sharedKeySkip(target);
+          // A target sharing another's key has no key workflow of its own (its OIDC role is its own).
+          if (target.keyOwner && !(await module(name)).runsForKeySharers) return sharedKeySkip(target);
           const runner = runnerFor<TargetEnv>(config, target.name, options);
           const runs = runner.history();
           const targetEnv = await env(target, runs);
@@ -124,7 +132,8 @@ export function createCreds(config: LoadedConfig, given: CredsOptions = {}): Cre
               return { status: 'skipped', error: { code: 'KEY_NOT_OLD', message: `the key is younger than ${runOptions.olderThan}` } };
             }
           }
-          const wf = await workflow(name, target, targetEnv, runs, runOptions.resume ? runs.at(-1) : undefined);
+          const resumed = runOptions.resume ? runs.at(-1) : undefined;
+          const wf = await workflow({ name, target, env: targetEnv, runs, ...(resumed ? { run: resumed } : {}) });
           const result = runOptions.resume
             ? await runner.resume(wf, targetEnv, { configHash: config.hash })
             : await runner.run(wf, targetEnv, { configHash: config.hash });
@@ -140,10 +149,10 @@ export function createCreds(config: LoadedConfig, given: CredsOptions = {}): Cre
           const runner = runnerFor<TargetEnv>(config, target.name, options);
           const runs = runner.history();
           const last = rollbackTarget(runs);
-          if (target.keyOwner && last?.workflow !== 'oidc') return sharedKeySkip(target);
+          if (target.keyOwner && !(last && (await module(last.workflow)).runsForKeySharers)) return sharedKeySkip(target);
           if (!last) throw new CredsError(`target ${target.name} has no run to roll back`, { code: 'NOTHING_TO_ROLL_BACK' });
           const targetEnv = await env(target, runs);
-          const wf = await workflow(last.workflow, target, targetEnv, runs, last);
+          const wf = await workflow({ name: last.workflow, target, env: targetEnv, runs, run: last });
           const result = await runner.rollback(wf, targetEnv);
           return { runId: result.runId, undone: result.undone };
         }),
@@ -233,23 +242,6 @@ function selectTargets(config: LoadedConfig, names: string[] | undefined): Targe
     }
     return target;
   });
-}
-
-/**
- * The key a rotation replaces: for a rotation being resumed or rolled back, the one it recorded
- * when it began (the store may already hold the new key); for a new rotation, the key in the store.
- */
-async function oldKeyOf(target: TargetConfig, env: TargetEnv, run: RunRecord | undefined): Promise<string> {
-  const begin = run?.workflow === 'rotate' ? run.steps.get('rotate-begin') : undefined;
-  if (begin?.state === 'succeeded') return (begin.output as { oldKeyId: string }).oldKeyId;
-  const current = await env.store.get(storeNames(target).current);
-  if (!current) {
-    throw new CredsError(`the ${env.store.type} key store holds no key for ${target.name}, so there is nothing to rotate`, {
-      code: 'KEY_NOT_IN_STORE',
-      hint: 'run creds run setup first (it makes the key)',
-    });
-  }
-  return current.accessKeyId;
 }
 
 export type { TargetResult, WorkflowName };

@@ -1,6 +1,6 @@
 import type { AwsClients, AwsEnv } from '@creds/aws-iam';
 import type { KeyStore } from '@creds/core';
-import { canonicalSecretName, type GitHubClient, type GitHubEnv, type SecretScope, scopeKey } from '@creds/github-secrets';
+import type { GitHubClient, GitHubEnv, SecretScope } from '@creds/github-secrets';
 import type { TargetConfig } from './config/schema.js';
 
 /** What every step of a creds workflow sees in `ctx.env`. */
@@ -40,12 +40,4 @@ export const storeNames = (target: TargetConfig) => ({ current: target.name, nex
 export function describeRepo(target: TargetConfig): string {
   const gh = target.github;
   return gh.org ? `organization ${gh.org}` : `${gh.owner}/${gh.repo}${gh.environment ? ` (environment ${gh.environment})` : ''}`;
-}
-
-/**
- * The id of a GitHub step about secret (or variable) `name` in `scope`: `github-secret:repo:o/r:NAME`,
- * as @creds/github-secrets names its steps, so journals line up across workflows.
- */
-export function githubStepId(kind: string, scope: SecretScope, name: string): string {
-  return `github-${kind}:${scopeKey(scope)}:${canonicalSecretName(name)}`.replace(/[^a-z0-9:._/-]/gi, '_').slice(0, 128);
 }

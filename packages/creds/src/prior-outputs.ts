@@ -1,4 +1,5 @@
 import type { RunRecord } from '@creds/core';
+import { rotationStands } from './workflows/rotate.js';
 
 /**
  * What each step last recorded and still stands, from the journal's runs: a step's newest success,
@@ -9,10 +10,10 @@ import type { RunRecord } from '@creds/core';
 export function standingOutputs(runs: readonly RunRecord[]): (stepId: string) => unknown {
   const outputs = new Map<string, unknown>();
   for (const run of runs) {
-    const rotationStands = run.workflow === 'rotate' && run.steps.get('rotate-delete-old')?.state === 'succeeded';
+    const stands = rotationStands(run);
     for (const [id, state] of run.steps) {
       if (state.state !== 'succeeded') continue;
-      if (run.rollback?.undo.get(id) === 'succeeded' && !rotationStands) continue;
+      if (run.rollback?.undo.get(id) === 'succeeded' && !stands) continue;
       outputs.set(id, state.output);
     }
   }

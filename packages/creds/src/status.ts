@@ -1,17 +1,18 @@
 import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, listAccessKeys, listAttachedPolicyArns, ownershipOf } from '@creds/aws-iam';
 import { errorCode, errorMessage, type PlanEntry } from '@creds/core';
-import { canonicalSecretName, scopeKey } from '@creds/github-secrets';
-import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus, WorkflowName } from './api.js';
+import { canonicalSecretName, githubStepId, scopeKey } from '@creds/github-secrets';
+import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js';
 import type { TargetConfig } from './config/schema.js';
 import type { CredsInternals } from './creds.js';
 import { parseDuration } from './durations.js';
-import { githubStepId, secretScope, storeNames } from './env.js';
+import { secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';
+import { SETUP_STEPS, setup } from './workflows/setup.js';
 
 const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 
 /** What running `workflow` would change for one target. Read-only. */
-export async function planTarget(internals: CredsInternals, name: WorkflowName, target: TargetConfig): Promise<TargetPlan> {
+export async function planTarget(internals: CredsInternals, name: string, target: TargetConfig): Promise<TargetPlan> {
   const plan: TargetPlan = { target: target.name, workflow: name, inSync: true, changes: [], errors: [], notes: [] };
   if (target.keyOwner) {
     plan.notes.push(`shares IAM user ${target.iam.userName} with target ${target.keyOwner}: its plan includes this repository's secrets`);
@@ -21,7 +22,7 @@ export async function planTarget(internals: CredsInternals, name: WorkflowName, 
     const runner = runnerFor(internals.config, target.name, internals.options);
     const runs = runner.history();
     const env = await internals.env(target, runs);
-    const wf = await internals.workflow(name, target, env, runs);
+    const wf = await internals.workflow({ name, target, env, runs });
     collect(plan, (await runner.plan(wf, env)).steps);
   } catch (error) {
     plan.errors.push({ stepId: '-', code: errorCode(error), message: errorMessage(error) });
@@ -55,7 +56,7 @@ export async function targetStatus(internals: CredsInternals, target: TargetConf
   const runs = runner.history();
   const env = await internals.env(target, runs);
   const { iam } = env.aws;
-  const plan = await runner.plan(await internals.workflow('setup', target, env, runs), env);
+  const plan = await runner.plan(await internals.workflow({ name: setup.name, target, env, runs }), env);
   const changesOf = (id: string) => {
     const step = plan.steps.find((s) => s.id === id);
     return step?.result && !step.result.inSync ? step.result.changes : [];
@@ -64,7 +65,7 @@ export async function targetStatus(internals: CredsInternals, target: TargetConf
   const user = await getUser(iam, iamConfig.userName);
   const ownership = user ? ownershipOf(user.Tags, target.name) : undefined;
   const policyName = iamConfig.inlinePolicyName ?? defaultInlinePolicyName(target.region, iamConfig.userName);
-  const policyChanges = changesOf('iam-inline-policy');
+  const policyChanges = changesOf(SETUP_STEPS.inlinePolicy);
   const attached = user ? await listAttachedPolicyArns(iam, iamConfig.userName) : [];
 
   const stored = await env.store.get(storeNames(target).current);
@@ -131,7 +132,7 @@ export async function targetStatus(internals: CredsInternals, target: TargetConf
       name: iamConfig.userName,
       exists: user !== undefined,
       owned: ownership === 'owned' || ownership === 'adopted',
-      tagDrift: changesOf('iam-user').filter((c) => c.action !== 'create').map((c) => c.detail ?? c.resource),
+      tagDrift: changesOf(SETUP_STEPS.user).filter((c) => c.action !== 'create').map((c) => c.detail ?? c.resource),
     },
     inlinePolicy: {
       name: policyName,

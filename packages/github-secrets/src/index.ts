@@ -14,6 +14,7 @@ export {
   validateSecretValue,
 } from './names.js';
 export { describeScope, scopeKey, scopeRef } from './scope.js';
+export { githubStepId } from './step-id.js';
 export type { EnvironmentScope, OrgScope, OrgVisibility, RepoScope, ScopeRef, SecretScope } from './scope.js';
 export { githubPreflightStep } from './steps/preflight-step.js';
 export type { GitHubPreflightOptions, GitHubPreflightOutput } from './steps/preflight-step.js';

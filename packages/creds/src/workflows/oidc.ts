@@ -1,17 +1,26 @@
 import {
-  awsPreflightStep,
   getRole,
   type OidcRoleOutput,
   oidcProviderStep,
   oidcRoleStep,
   rolePoliciesStep,
 } from '@creds/aws-iam';
-import { CredsError, createWorkflow, type RunRecord, Secret, type Step, type StepContext, type Workflow } from '@creds/core';
-import { type GitHubPreflightOutput, githubPreflightStep, secretStep, variableStep } from '@creds/github-secrets';
+import { CredsError, createWorkflow, Secret, type Step, type StepContext, type Workflow } from '@creds/core';
+import { type GitHubPreflightOutput, secretStep, variableStep } from '@creds/github-secrets';
 import { oidcSubjects } from '../config/oidc.js';
 import type { OidcConfig, TargetConfig } from '../config/schema.js';
-import { preflightRepos, secretScope, type TargetEnv } from '../env.js';
-import { teardownSteps } from './teardown.js';
+import { secretScope, type TargetEnv } from '../env.js';
+import type { WorkflowModule } from './module.js';
+import { PREFLIGHT_STEPS, preflightSteps } from './preflight.js';
+
+/** The ids of the keyless route's own steps (the role ARN's secret or variable is named by what it writes). */
+export const OIDC_STEPS = {
+  repoName: 'oidc-repo-name',
+  provider: 'oidc-provider',
+  role: 'oidc-role',
+  rolePolicies: 'oidc-role-policies',
+  done: 'oidc-done',
+} as const;
 
 // The keyless route: preflight → repository name check → OIDC provider → role (trust policy from
 // oidc.subjects) → the role's policies (the key route's iam.policy and managed policies) → the role
@@ -41,11 +50,11 @@ function repoNameStep(target: TargetConfig): Step<TargetEnv> {
     }
   };
   return {
-    id: 'oidc-repo-name',
+    id: OIDC_STEPS.repoName,
     title: `Check GitHub spells the repository ${wanted}`,
-    dependsOn: ['github-preflight'],
+    dependsOn: [PREFLIGHT_STEPS.github],
     async apply(ctx) {
-      const fromPreflight = ctx.output<GitHubPreflightOutput>('github-preflight')?.repos.find((r) => r.fullName.toLowerCase() === wanted.toLowerCase());
+      const fromPreflight = ctx.output<GitHubPreflightOutput>(PREFLIGHT_STEPS.github)?.repos.find((r) => r.fullName.toLowerCase() === wanted.toLowerCase());
       const fullName = fromPreflight?.fullName ?? (await ctx.env.github.getRepo(owner, repo, { signal: ctx.signal })).fullName;
       verify(fullName);
       return { fullName };
@@ -58,7 +67,7 @@ function repoNameStep(target: TargetConfig): Step<TargetEnv> {
 }
 
 async function roleArn(ctx: StepContext<TargetEnv>, roleName: string): Promise<string> {
-  const fromStep = ctx.output<OidcRoleOutput>('oidc-role')?.arn;
+  const fromStep = ctx.output<OidcRoleOutput>(OIDC_STEPS.role)?.arn;
   if (fromStep) return fromStep;
   const role = await getRole(ctx.env.aws.iam, roleName);
   if (!role?.Arn) throw new CredsError(`IAM role ${roleName} does not exist yet`, { code: 'NO_SUCH_ENTITY', hint: 'run creds run oidc' });
@@ -73,14 +82,14 @@ export function oidcSteps(target: TargetConfig) {
   const hasPolicies = iam.policy !== undefined || iam.managedPolicyArns.length > 0;
   const policies = hasPolicies
     ? (rolePoliciesStep({
-        id: 'oidc-role-policies',
-        dependsOn: ['oidc-role'],
+        id: OIDC_STEPS.rolePolicies,
+        dependsOn: [OIDC_STEPS.role],
         roleName: oidc.roleName,
         ...(iam.policy ? { policy: iam.policy } : {}),
         managedPolicyArns: iam.managedPolicyArns,
       }) as Step<TargetEnv>)
     : undefined;
-  const ready = policies ? ['oidc-role', 'oidc-role-policies'] : ['oidc-role'];
+  const ready: string[] = policies ? [OIDC_STEPS.role, OIDC_STEPS.rolePolicies] : [OIDC_STEPS.role];
   const arnValue = (ctx: StepContext<TargetEnv>) => roleArn(ctx, oidc.roleName);
   const store: Step<TargetEnv> =
     oidc.roleArnAs === 'secret'
@@ -93,7 +102,7 @@ export function oidcSteps(target: TargetConfig) {
         })
       : variableStep<TargetEnv>({ scope, name: oidc.roleArnName, value: arnValue, dependsOn: ready });
   const done: Step<TargetEnv> = {
-    id: 'oidc-done',
+    id: OIDC_STEPS.done,
     title: 'Keyless access ready: the workflow snippet to copy',
     dependsOn: [store.id],
     async apply(ctx) {
@@ -107,19 +116,12 @@ export function oidcSteps(target: TargetConfig) {
     },
   };
   return {
-    preflight: [
-      awsPreflightStep({ id: 'aws-preflight' }) as Step<TargetEnv>,
-      githubPreflightStep<TargetEnv>({
-        id: 'github-preflight',
-        repos: preflightRepos(target),
-        variables: oidc.roleArnAs === 'variable' || target.secrets.regionAs === 'variable',
-      }) as Step<TargetEnv>,
-    ],
+    preflight: preflightSteps(target, [], { variables: oidc.roleArnAs === 'variable' }),
     repoName: repoNameStep(target),
-    provider: oidcProviderStep({ id: 'oidc-provider', dependsOn: ['aws-preflight', 'oidc-repo-name'], target: target.name }) as Step<TargetEnv>,
+    provider: oidcProviderStep({ id: OIDC_STEPS.provider, dependsOn: [PREFLIGHT_STEPS.aws, OIDC_STEPS.repoName], target: target.name }) as Step<TargetEnv>,
     role: oidcRoleStep({
-      id: 'oidc-role',
-      dependsOn: ['oidc-provider'],
+      id: OIDC_STEPS.role,
+      dependsOn: [OIDC_STEPS.provider],
       roleName: oidc.roleName,
       target: target.name,
       owner: oidc.owner,
@@ -137,32 +139,15 @@ export function oidcSteps(target: TargetConfig) {
   };
 }
 
-function stepList(target: TargetConfig): Step<TargetEnv>[] {
+/** The oidc steps in one list, as both keyless workflows run them. */
+export function oidcStepList(target: TargetConfig): Step<TargetEnv>[] {
   const s = oidcSteps(target);
   return [...s.preflight, s.repoName, s.provider, s.role, ...(s.policies ? [s.policies] : []), s.store, s.done];
 }
 
 /** `creds run oidc`: the keyless route for one repository. Re-running writes nothing; rollback removes what creds made. */
 export function oidcWorkflow(target: TargetConfig): Workflow<TargetEnv> {
-  return createWorkflow('oidc', stepList(target));
-}
-
-/**
- * `creds migrate-to-oidc`: the oidc steps, then the key route's teardown (secrets → key → policies
- * → user), which waits for the role ARN to be stored. Journaled and resumable like every workflow.
- * The teardown has no undo (a deleted key cannot come back): rollback removes only the role side.
- */
-export function migrateToOidcWorkflow(target: TargetConfig, runs: readonly RunRecord[]): Workflow<TargetEnv> {
-  const sharing = target.keyOwner ? [target.keyOwner] : target.sharedWith;
-  if (sharing.length > 0) {
-    throw new CredsError(`the IAM user ${target.iam.userName} of ${target.name} also serves ${sharing.join(', ')}; migrating one target would delete it`, {
-      code: 'SHARED_KEY',
-      hint: 'run creds run oidc for each of those targets, switch their workflows, then creds run teardown on the key owner',
-    });
-  }
-  const teardown = teardownSteps(target, runs);
-  const afterOidc = (step: Step<TargetEnv>): Step<TargetEnv> => ({ ...step, dependsOn: [...(step.dependsOn ?? []), 'oidc-done'] });
-  return createWorkflow('migrate-to-oidc', [...stepList(target), ...teardown.secrets.map(afterOidc), teardown.keys, teardown.policies, teardown.user]);
+  return createWorkflow(oidc.name, oidcStepList(target));
 }
 
 /** The subjects without the `repo:OWNER/REPO:` prefix. */
@@ -216,3 +201,10 @@ export function workflowSnippet(target: TargetConfig): string {
     '',
   ].join('\n');
 }
+
+export const oidc: WorkflowModule<'oidc'> = {
+  name: 'oidc',
+  steps: OIDC_STEPS,
+  runsForKeySharers: true,
+  build: ({ target }) => oidcWorkflow(target),
+};

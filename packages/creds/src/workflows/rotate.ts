@@ -6,11 +6,53 @@ import {
   setAccessKeyStatus,
   verifyKeyStep,
 } from '@creds/aws-iam';
-import { CredsError, createWorkflow, type Step, type StepContext, type Workflow } from '@creds/core';
+import { CredsError, createWorkflow, type RunRecord, type Step, type StepContext, type Workflow } from '@creds/core';
 import type { TargetConfig } from '../config/schema.js';
 import { describeRepo, storeNames, type TargetEnv } from '../env.js';
+import type { WorkflowModule, WorkflowOptions } from './module.js';
+import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
 import { secretSteps, storedKey } from './secrets.js';
-import { keyGroup, PREFLIGHT, preflightSteps, type WorkflowOptions } from './setup.js';
+
+/** The ids of rotate's own steps (the secret writes are setup's, named by what they write). */
+export const ROTATE_STEPS = {
+  begin: 'rotate-begin',
+  newKey: 'rotate-new-key',
+  verify: 'rotate-verify',
+  deactivateOld: 'rotate-deactivate-old',
+  deleteOld: 'rotate-delete-old',
+  promote: 'rotate-promote',
+} as const;
+
+/** The key a rotation run recorded it replaces, once its first step succeeded. */
+export function rotationOldKey(run: RunRecord | undefined): string | undefined {
+  const begin = run?.workflow === rotate.name ? run.steps.get(ROTATE_STEPS.begin) : undefined;
+  return begin?.state === 'succeeded' ? (begin.output as { oldKeyId: string }).oldKeyId : undefined;
+}
+
+/**
+ * Whether a rotation run is complete for good: once the old key is deleted, a rollback keeps the
+ * new key (there is nothing to go back to), so what the run wrote still stands.
+ */
+export function rotationStands(run: RunRecord): boolean {
+  return run.workflow === rotate.name && run.steps.get(ROTATE_STEPS.deleteOld)?.state === 'succeeded';
+}
+
+/**
+ * The key a rotation replaces: for a rotation being resumed or rolled back, the one it recorded
+ * when it began (the store may already hold the new key); for a new rotation, the key in the store.
+ */
+export async function oldKeyOf(target: TargetConfig, env: TargetEnv, run: RunRecord | undefined): Promise<string> {
+  const recorded = rotationOldKey(run);
+  if (recorded) return recorded;
+  const current = await env.store.get(storeNames(target).current);
+  if (!current) {
+    throw new CredsError(`the ${env.store.type} key store holds no key for ${target.name}, so there is nothing to rotate`, {
+      code: 'KEY_NOT_IN_STORE',
+      hint: 'run creds run setup first (it makes the key)',
+    });
+  }
+  return current.accessKeyId;
+}
 
 /**
  * Zero-downtime rotation, AWS's procedure: make a second key → store it (as `<target>.next`) →
@@ -40,8 +82,8 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   });
 
   const newKey = accessKeyStep({
-    id: 'rotate-new-key',
-    dependsOn: [...PREFLIGHT, 'rotate-begin'],
+    id: ROTATE_STEPS.newKey,
+    dependsOn: [...PREFLIGHT, ROTATE_STEPS.begin],
     userName,
     storeName: names.next,
     region: target.region,
@@ -50,26 +92,27 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   }) as Step<TargetEnv>;
 
   // The new values go to the same secret steps setup uses; undo writes the old key's values back.
-  // (slice(1): the region does not change.) Every repository sharing the key gets the new one.
-  const group = keyGroup(target, options);
-  const writeNew = group.flatMap(
-    (t) => secretSteps(t, { storeName: names.next, dependsOn: ['rotate-new-key'], regionDependsOn: [] }).slice(1) as Step<TargetEnv>[],
-  );
-  const writeOld = group.flatMap((t) => secretSteps(t, { storeName: names.current, dependsOn: [], regionDependsOn: [] }).slice(1) as Step<TargetEnv>[]);
-  const secrets = writeNew.map((step, i) => guard(step, async (ctx) => void (await writeOld[i]!.apply(ctx))));
+  // The key id and the secret change, the region does not. Every repository sharing the key gets the new one.
+  const secrets = keyGroup(target, options.followers).flatMap((t) => {
+    const fresh = secretSteps(t, { storeName: names.next, dependsOn: [ROTATE_STEPS.newKey], regionDependsOn: [] });
+    const old = secretSteps(t, { storeName: names.current, dependsOn: [], regionDependsOn: [] });
+    return (['accessKeyId', 'secretAccessKey'] as const).map((which) =>
+      guard(fresh[which], async (ctx) => void (await old[which].apply(ctx))),
+    );
+  });
 
   const verify = verifyKeyStep({
-    id: 'rotate-verify',
-    dependsOn: ['rotate-new-key'],
+    id: ROTATE_STEPS.verify,
+    dependsOn: [ROTATE_STEPS.newKey],
     storeName: names.next,
     userName,
     ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
   }) as Step<TargetEnv>;
 
   const deactivate: Step<TargetEnv> = {
-    id: 'rotate-deactivate-old',
+    id: ROTATE_STEPS.deactivateOld,
     title: `Set the old access key of ${userName} Inactive`,
-    dependsOn: [...secrets.map((s) => s.id), 'rotate-verify'],
+    dependsOn: [...secrets.map((s) => s.id), ROTATE_STEPS.verify],
     async apply(ctx) {
       if (!(await oldKeyGone(ctx))) await setAccessKeyStatus(ctx.env.aws.iam, userName, oldKeyId, 'Inactive');
       return { accessKeyId: oldKeyId };
@@ -80,18 +123,18 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   };
 
   const deleteOld: Step<TargetEnv> = {
-    id: 'rotate-delete-old',
+    id: ROTATE_STEPS.deleteOld,
     title: `Delete the old access key of ${userName}`,
-    dependsOn: ['rotate-deactivate-old'],
+    dependsOn: [ROTATE_STEPS.deactivateOld],
     async apply(ctx) {
       return { accessKeyId: oldKeyId, deleted: await deleteAccessKey(ctx.env.aws.iam, userName, oldKeyId) };
     },
   };
 
   const promote: Step<TargetEnv> = {
-    id: 'rotate-promote',
+    id: ROTATE_STEPS.promote,
     title: `Keep the new key as ${names.current} in the ${target.name} store entry`,
-    dependsOn: ['rotate-delete-old'],
+    dependsOn: [ROTATE_STEPS.deleteOld],
     async apply(ctx) {
       const { store } = ctx.env;
       const next = await store.get(names.next);
@@ -109,15 +152,15 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   };
 
   const begin: Step<TargetEnv> = {
-    id: 'rotate-begin',
+    id: ROTATE_STEPS.begin,
     title: `Record the key being replaced (${oldKeyId.slice(0, 4)}…${oldKeyId.slice(-4)})`,
     async apply() {
       return { oldKeyId };
     },
   };
 
-  return createWorkflow('rotate', [
-    ...preflightSteps(target, options),
+  return createWorkflow(rotate.name, [
+    ...preflightSteps(target, options.followers),
     begin,
     guard(newKey, (ctx, output) => newKey.undo!(ctx, output)),
     ...secrets,
@@ -127,3 +170,10 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     promote,
   ]);
 }
+
+export const rotate: WorkflowModule<'rotate'> = {
+  name: 'rotate',
+  steps: ROTATE_STEPS,
+  build: async ({ target, followers, env, run, verifyTimeoutMs }) =>
+    rotateWorkflow(target, await oldKeyOf(target, env, run), { followers, ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}) }),
+};

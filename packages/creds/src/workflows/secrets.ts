@@ -16,9 +16,9 @@ export async function storedKey(ctx: StepContext<TargetEnv>, storeName: string) 
 }
 
 /**
- * The three Actions secrets (or the region as a variable) for a target, as steps. The region does
- * not wait for the key; the key id and secret do. The step ids are the same for setup and rotate,
- * so the newest write is what drift is measured against.
+ * The three Actions secrets (or the region as a variable) for a target, as steps, by what they hold.
+ * The region does not wait for the key; the key id and secret do. The step ids are the same for
+ * setup and rotate, so the newest write is what drift is measured against.
  */
 export function secretSteps(target: TargetEnv['target'], opts: { storeName: string; dependsOn: string[]; regionDependsOn: string[] }) {
   const scope = secretScope(target);
@@ -36,21 +36,21 @@ export function secretSteps(target: TargetEnv['target'], opts: { storeName: stri
           version: () => target.region,
           dependsOn: opts.regionDependsOn,
         });
-  return [
+  return {
     region,
-    secretStep<TargetEnv>({
+    accessKeyId: secretStep<TargetEnv>({
       scope,
       name: names.accessKeyId,
       value: fromStore((key) => new Secret(key.accessKeyId)),
       version: keyVersion,
       dependsOn: opts.dependsOn,
     }),
-    secretStep<TargetEnv>({
+    secretAccessKey: secretStep<TargetEnv>({
       scope,
       name: names.secretAccessKey,
       value: fromStore((key) => key.secretAccessKey),
       version: keyVersion,
       dependsOn: opts.dependsOn,
     }),
-  ];
+  };
 }

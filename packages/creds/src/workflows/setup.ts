@@ -1,44 +1,45 @@
 import { randomBytes } from 'node:crypto';
 import {
   accessKeyStep,
-  awsPreflightStep,
   iamUserStep,
   inlinePolicyStep,
   managedPoliciesStep,
   retireAccessKey,
   verifyKeyStep,
 } from '@creds/aws-iam';
-import { createWorkflow, type Step, type Workflow } from '@creds/core';
-import { githubPreflightStep } from '@creds/github-secrets';
+import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
+import { githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { describeRepo, githubStepId, preflightRepos, secretScope, storeNames, type TargetEnv } from '../env.js';
+import { describeRepo, secretScope, storeNames, type TargetEnv } from '../env.js';
+import type { WorkflowModule, WorkflowOptions } from './module.js';
+import { keyGroup, PREFLIGHT, PREFLIGHT_STEPS, preflightSteps } from './preflight.js';
 import { secretSteps } from './secrets.js';
 
-export const PREFLIGHT = ['aws-preflight', 'github-preflight'];
+/** The ids of setup's own steps (besides the preflight and the secret steps, named by what they write). */
+export const SETUP_STEPS = {
+  writeAccess: 'github-write-access',
+  user: 'iam-user',
+  inlinePolicy: 'iam-inline-policy',
+  managedPolicies: 'iam-managed-policies',
+  accessKey: 'iam-access-key',
+  verify: 'iam-verify-key',
+} as const;
 
-/** What a workflow is built with besides its target. */
-export interface WorkflowOptions {
-  /** How long to wait for a new key to work with STS (default 60 s). */
-  verifyTimeoutMs?: number;
-  /** Targets that share this target's IAM user and key: their secrets are written with its own. */
-  followers?: readonly TargetConfig[];
-}
-
-/** The target and the targets that share its key: every scope whose secrets hold the key. */
-export const keyGroup = (target: TargetConfig, options: WorkflowOptions) => [target, ...(options.followers ?? [])];
-
-export function preflightSteps(target: TargetConfig, options: WorkflowOptions = {}): Step<TargetEnv>[] {
-  const group = keyGroup(target, options);
-  const orgs = [...new Set(group.flatMap((t) => (t.github.org ? [t.github.org] : [])))];
-  return [
-    awsPreflightStep({ id: 'aws-preflight' }),
-    githubPreflightStep<TargetEnv>({
-      id: 'github-preflight',
-      repos: group.flatMap(preflightRepos),
-      orgs,
-      variables: group.some((t) => t.secrets.regionAs === 'variable'),
-    }),
-  ] as Step<TargetEnv>[];
+/**
+ * The managed policies creds attached, from every run of this target that was not rolled back
+ * (a re-run records them as "already attached", so the newest run alone is not enough). With no
+ * journal at all (a new laptop), the configured list is the best knowledge there is.
+ */
+export function attachedByCreds(runs: readonly RunRecord[], target: TargetConfig): string[] {
+  const attached = new Set<string>();
+  let seen = false;
+  for (const run of runs) {
+    const state = run.steps.get(SETUP_STEPS.managedPolicies);
+    if (run.rollback?.status === 'succeeded' || state?.state !== 'succeeded') continue;
+    seen = true;
+    for (const arn of (state.output as { attached?: string[] }).attached ?? []) attached.add(arn);
+  }
+  return seen ? [...attached] : [...target.iam.managedPolicyArns];
 }
 
 /**
@@ -66,11 +67,11 @@ function withStoredKeyUndo(step: Step<TargetEnv>, userName: string, storeName: s
  * changed; once creds has written the target's secrets, the probe is skipped.
  */
 function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<TargetEnv> {
-  const group = keyGroup(target, options);
+  const group = keyGroup(target, options.followers);
   return {
-    id: 'github-write-access',
+    id: SETUP_STEPS.writeAccess,
     title: 'Check the GitHub token may write the secrets',
-    dependsOn: ['github-preflight'],
+    dependsOn: [PREFLIGHT_STEPS.github],
     async apply(ctx) {
       const written = group.every((t) => ctx.env.priorOutput?.(githubStepId('secret', secretScope(t), t.secrets.accessKeyId)) !== undefined);
       if (written) return { probed: false };
@@ -88,14 +89,15 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
 /** The setup steps, each usable alone (SetupGitHubRepo's s11–s14) or together (setupWorkflow). */
 export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) {
   const { iam, region } = target;
-  const user = ['iam-user'];
+  const user = [SETUP_STEPS.user];
   const { current } = storeNames(target);
+  const afterChecks = [...PREFLIGHT, SETUP_STEPS.writeAccess];
   return {
-    preflight: preflightSteps(target, options),
+    preflight: preflightSteps(target, options.followers),
     writeAccess: writeAccessStep(target, options),
     user: iamUserStep({
-      id: 'iam-user',
-      dependsOn: [...PREFLIGHT, 'github-write-access'],
+      id: SETUP_STEPS.user,
+      dependsOn: afterChecks,
       userName: iam.userName,
       target: target.name,
       tags: iam.tags,
@@ -106,7 +108,7 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
     }) as Step<TargetEnv>,
     inlinePolicy: iam.policy
       ? (inlinePolicyStep({
-          id: 'iam-inline-policy',
+          id: SETUP_STEPS.inlinePolicy,
           dependsOn: user,
           userName: iam.userName,
           region,
@@ -116,11 +118,11 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
       : undefined,
     managedPolicies:
       iam.managedPolicyArns.length > 0
-        ? (managedPoliciesStep({ id: 'iam-managed-policies', dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }) as Step<TargetEnv>)
+        ? (managedPoliciesStep({ id: SETUP_STEPS.managedPolicies, dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }) as Step<TargetEnv>)
         : undefined,
     accessKey: withStoredKeyUndo(
       accessKeyStep({
-        id: 'iam-access-key',
+        id: SETUP_STEPS.accessKey,
         dependsOn: user,
         userName: iam.userName,
         storeName: current,
@@ -131,14 +133,14 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
       current,
     ),
     verify: verifyKeyStep({
-      id: 'iam-verify-key',
-      dependsOn: ['iam-access-key'],
+      id: SETUP_STEPS.verify,
+      dependsOn: [SETUP_STEPS.accessKey],
       storeName: current,
       userName: iam.userName,
       ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
     }) as Step<TargetEnv>,
-    secrets: keyGroup(target, options).flatMap(
-      (t) => secretSteps(t, { storeName: current, dependsOn: ['iam-access-key'], regionDependsOn: [...PREFLIGHT, 'github-write-access'] }) as Step<TargetEnv>[],
+    secrets: keyGroup(target, options.followers).flatMap((t): Step<TargetEnv>[] =>
+      Object.values(secretSteps(t, { storeName: current, dependsOn: [SETUP_STEPS.accessKey], regionDependsOn: afterChecks })),
     ),
   };
 }
@@ -150,5 +152,11 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
 export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const s = setupSteps(target, options);
   const optional = [s.inlinePolicy, s.managedPolicies].filter((step): step is Step<TargetEnv> => step !== undefined);
-  return createWorkflow('setup', [...s.preflight, s.writeAccess, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
+  return createWorkflow(setup.name, [...s.preflight, s.writeAccess, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
 }
+
+export const setup: WorkflowModule<'setup'> = {
+  name: 'setup',
+  steps: SETUP_STEPS,
+  build: ({ target, followers, verifyTimeoutMs }) => setupWorkflow(target, { followers, ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}) }),
+};

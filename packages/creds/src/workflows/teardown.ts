@@ -8,10 +8,19 @@ import {
   ownershipOf,
 } from '@creds/aws-iam';
 import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
-import { canonicalSecretName, describeScope } from '@creds/github-secrets';
+import { canonicalSecretName, describeScope, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { githubStepId, secretScope, storeNames, type TargetEnv } from '../env.js';
-import { keyGroup, PREFLIGHT, preflightSteps, type WorkflowOptions } from './setup.js';
+import { secretScope, storeNames, type TargetEnv } from '../env.js';
+import type { WorkflowModule, WorkflowOptions } from './module.js';
+import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
+import { attachedByCreds } from './setup.js';
+
+/** The ids of teardown's IAM steps (the secret deletions are named by what they delete). */
+export const TEARDOWN_STEPS = {
+  keys: 'iam-delete-access-keys',
+  policies: 'iam-delete-policies',
+  user: 'iam-delete-user',
+} as const;
 
 /** Deletes one Actions secret (or variable); already gone counts as done. */
 export function deleteSecretStep(target: TargetConfig, name: string, kind: 'secret' | 'variable'): Step<TargetEnv> {
@@ -37,23 +46,6 @@ export function deleteSecretStep(target: TargetConfig, name: string, kind: 'secr
   };
 }
 
-/**
- * The managed policies creds attached, from every run of this target that was not rolled back
- * (a re-run records them as "already attached", so the newest run alone is not enough). With no
- * journal at all (a new laptop), the configured list is the best knowledge there is.
- */
-export function attachedByCreds(runs: readonly RunRecord[], target: TargetConfig): string[] {
-  const attached = new Set<string>();
-  let seen = false;
-  for (const run of runs) {
-    const state = run.steps.get('iam-managed-policies');
-    if (run.rollback?.status === 'succeeded' || state?.state !== 'succeeded') continue;
-    seen = true;
-    for (const arn of (state.output as { attached?: string[] }).attached ?? []) attached.add(arn);
-  }
-  return seen ? [...attached] : [...target.iam.managedPolicyArns];
-}
-
 /** A read-only check for an IAM teardown step: what it would delete, if creds owns the user. */
 function withCheck(step: Step<TargetEnv>, what: (env: TargetEnv) => Promise<string[]>): Step<TargetEnv> {
   return {
@@ -70,7 +62,7 @@ function withCheck(step: Step<TargetEnv>, what: (env: TargetEnv) => Promise<stri
 /** The teardown steps, each usable alone (SetupGitHubRepo's s21–s24) or together (teardownWorkflow). */
 export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], options: WorkflowOptions = {}) {
   const { userName } = target.iam;
-  const secrets = keyGroup(target, options).flatMap((t) => [
+  const secrets = keyGroup(target, options.followers).flatMap((t) => [
     deleteSecretStep(t, t.secrets.region, t.secrets.regionAs),
     deleteSecretStep(t, t.secrets.accessKeyId, 'secret'),
     deleteSecretStep(t, t.secrets.secretAccessKey, 'secret'),
@@ -84,7 +76,7 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
     secrets,
     keys: withCheck(
       deleteAccessKeysStep({
-        id: 'iam-delete-access-keys',
+        id: TEARDOWN_STEPS.keys,
         dependsOn: secrets.map((s) => s.id),
         userName,
         target: target.name,
@@ -94,8 +86,8 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
     ),
     policies: withCheck(
       deletePoliciesStep({
-        id: 'iam-delete-policies',
-        dependsOn: ['iam-delete-access-keys'],
+        id: TEARDOWN_STEPS.policies,
+        dependsOn: [TEARDOWN_STEPS.keys],
         userName,
         ...(target.iam.policy ? { policyName } : {}),
         policyArns: attachedByCreds(runs, target),
@@ -103,7 +95,7 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
       async (env) => ((await owned(env)) ? [`policies of IAM user ${userName}`] : []),
     ),
     user: withCheck(
-      deleteUserStep({ id: 'iam-delete-user', dependsOn: ['iam-delete-policies'], userName, target: target.name }) as Step<TargetEnv>,
+      deleteUserStep({ id: TEARDOWN_STEPS.user, dependsOn: [TEARDOWN_STEPS.policies], userName, target: target.name }) as Step<TargetEnv>,
       async (env) => ((await owned(env)) ? [`IAM user ${userName}`] : []),
     ),
   };
@@ -112,5 +104,11 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
 /** secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
 export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[], options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const steps = teardownSteps(target, runs, options);
-  return createWorkflow('teardown', [...preflightSteps(target, options), ...steps.secrets, steps.keys, steps.policies, steps.user]);
+  return createWorkflow(teardown.name, [...preflightSteps(target, options.followers), ...steps.secrets, steps.keys, steps.policies, steps.user]);
 }
+
+export const teardown: WorkflowModule<'teardown'> = {
+  name: 'teardown',
+  steps: TEARDOWN_STEPS,
+  build: ({ target, followers, runs }) => teardownWorkflow(target, runs, { followers }),
+};

@@ -2,9 +2,10 @@ import type { CheckResult, Secret, Step, StepContext } from '@creds/core';
 import type { GitHubEnv } from '../env.js';
 import { GitHubError, GitHubErrorCode } from '../errors.js';
 import { canonicalSecretName, validateSecretName } from '../names.js';
-import { describeScope, type OrgVisibility, type ScopeRef, type SecretScope, sameScope, scopeKey, scopeRef } from '../scope.js';
+import { describeScope, type OrgVisibility, type ScopeRef, type SecretScope, sameScope, scopeRef } from '../scope.js';
 import { writeSecret } from '../write-secret.js';
-import { callOptions, checkScope, orgAccess, sameIds, stepId } from './shared.js';
+import { githubStepId } from '../step-id.js';
+import { callOptions, checkScope, orgAccess, sameIds } from './shared.js';
 
 export interface SecretStepOptions<Env extends GitHubEnv = GitHubEnv> {
   /** Stable id; `github-secret:<scope>:<NAME>` by default. */
@@ -52,7 +53,7 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
   const { scope } = options;
   const name = canonicalSecretName(options.name);
   const ref = scopeRef(scope);
-  const id = options.id ?? stepId('github-secret', scopeKey(scope), name);
+  const id = options.id ?? githubStepId('secret', scope, name);
   const resource = `secret ${name} in ${describeScope(scope)}`;
   const prior = (ctx: StepContext<Env>): SecretStepOutput | undefined => {
     const out = ctx.env.priorOutput?.(id);

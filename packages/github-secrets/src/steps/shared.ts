@@ -18,10 +18,6 @@ export function callOptions(ctx: StepContext<GitHubEnv>): CallOptions {
   };
 }
 
-/** A step id made of what the step touches, within the engine's id alphabet. */
-export function stepId(prefix: string, scopeKey: string, name: string): string {
-  return `${prefix}:${scopeKey}:${name}`.replace(/[^a-z0-9:._/-]/gi, '_').slice(0, 128);
-}
 
 export function checkScope(scope: SecretScope, field: string): void {
   const part = /^[A-Za-z0-9_.-]+$/;

@@ -1,8 +1,9 @@
 import type { CheckResult, Step, StepContext } from '@creds/core';
 import type { GitHubEnv } from '../env.js';
 import { canonicalSecretName, validateSecretName, validateSecretValue } from '../names.js';
-import { describeScope, type ScopeRef, type SecretScope, sameScope, scopeKey, scopeRef } from '../scope.js';
-import { callOptions, checkScope, stepId } from './shared.js';
+import { describeScope, type ScopeRef, type SecretScope, sameScope, scopeRef } from '../scope.js';
+import { githubStepId } from '../step-id.js';
+import { callOptions, checkScope } from './shared.js';
 
 export interface VariableStepOptions<Env extends GitHubEnv = GitHubEnv> {
   /** Stable id; `github-variable:<scope>:<NAME>` by default. */
@@ -40,7 +41,7 @@ export function variableStep<Env extends GitHubEnv = GitHubEnv>(options: Variabl
   if (typeof options.value === 'string') validateSecretValue(options.value, `value of ${options.name}`);
   const { scope } = options;
   const name = canonicalSecretName(options.name);
-  const id = options.id ?? stepId('github-variable', scopeKey(scope), name);
+  const id = options.id ?? githubStepId('variable', scope, name);
   const resource = `variable ${name} in ${describeScope(scope)}`;
   const desired = async (ctx: StepContext<Env>): Promise<string> => {
     const value = typeof options.value === 'string' ? options.value : await options.value(ctx);
