@@ -7,11 +7,16 @@
 //   <!-- sample:typecheck [file=X] --> ts: type-checked with tsc against the built workspace packages
 //   <!-- sample:creds-iam-policy -->  json: the IAM actions creds calls for the key route, no more, no less
 //   <!-- sample:creds-oidc-policy --> json: the same for the keyless route
+//   <!-- sample:tutorial [interrupt=W] --> sh: run, in page order, in one new folder outside the
+//                                     checkout with `creds` on PATH, as a user pastes them; with
+//                                     interrupt=W, `creds run W --sandbox --yes` is first cut off by
+//                                     Ctrl-C (SIGINT) after its first step
 // Unmarked json and yaml blocks must parse; unmarked ts/js blocks must be valid syntax; sh blocks
 // may only use `creds` subcommands, arguments and flags that the built CLI's --help lists.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -62,7 +67,7 @@ const where = (s: Sample) => `${s.file}:${s.line}`;
 const byLang = (...langs: string[]) => samples.filter((s) => langs.includes(s.lang));
 const named = (list: Sample[]) => list.map((s) => [where(s), s] as const);
 
-const KNOWN_MARKERS = ['config', 'run', 'output', 'typecheck', 'creds-iam-policy', 'creds-oidc-policy'];
+const KNOWN_MARKERS = ['config', 'run', 'output', 'typecheck', 'creds-iam-policy', 'creds-oidc-policy', 'tutorial'];
 
 let work: string;
 beforeAll(() => {
@@ -268,6 +273,8 @@ describe('sh samples use only real creds commands and flags', () => {
         let i = 0;
         while (i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!)) i++;
         if (words[i] === 'corepack' && words[i + 1] === 'pnpm') i += 2;
+        if (words[i] === 'pnpm' && words[i + 1] === 'creds') i += 1;
+        if (words[i] === 'npx' && words[i + 1] === '@creds/cli') return words.slice(i + 2);
         return words[i] === 'creds' ? words.slice(i + 1) : undefined;
       })
       .filter((w): w is string[] => w !== undefined);
@@ -287,7 +294,9 @@ describe('sh samples use only real creds commands and flags', () => {
         else positionals.push(word);
       }
       const line = `creds ${args.join(' ')}`;
-      expect(path.length, `${where(s)}: ${line}: no known subcommand`).toBeGreaterThan(0);
+      // `creds --version` and the like: options of the program itself.
+      const programOptionsOnly = positionals.length === 0 && path.length === 0 && args.length > 0;
+      if (!programOptionsOnly) expect(path.length, `${where(s)}: ${line}: no known subcommand`).toBeGreaterThan(0);
       const h = help(path);
       for (const word of args) {
         if (!word.startsWith('-')) continue;
@@ -302,3 +311,60 @@ describe('sh samples use only real creds commands and flags', () => {
     }
   });
 });
+
+describe('the tutorial runs as written', () => {
+  const steps = samples.filter((s) => s.marker === 'tutorial');
+
+  it(`${steps.length} blocks, in order, in a new folder with creds on PATH`, async () => {
+    if (!cliBuilt) throw new Error('apps/cli is not built: run `corepack pnpm turbo run build --filter @creds/cli...` first');
+    expect(steps.length).toBeGreaterThan(3);
+    // What `npm install --global @creds/cli` gives: a `creds` command on PATH.
+    const home = mkdtempSync(join(tmpdir(), 'creds-tutorial-'));
+    try {
+      const bin = join(home, 'bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'creds'), `#!/bin/sh\nexec "${process.execPath}" "${cliBin}" "$@"\n`, { mode: 0o755 });
+      const env = {
+        PATH: `${bin}:${process.env['PATH']}`,
+        HOME: home,
+        NO_COLOR: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      };
+      const state = join(home, '.cwd');
+      let cwd = join(home, 'work');
+      mkdirSync(cwd);
+      for (const s of steps) {
+        const interrupted = s.options['interrupt'];
+        if (interrupted) {
+          const code = await interruptAfterFirstStep(join(bin, 'creds'), ['run', interrupted, '--sandbox', '--yes'], cwd, env);
+          expect(code, `${where(s)}: creds run ${interrupted} cut off by Ctrl-C`).toBe(130);
+        }
+        // Each block in its own shell, starting where the one before it ended (a `cd` carries over).
+        const script = `set -e\ncd "${cwd}"\n${s.code}\npwd > "${state}"\n`;
+        const result = spawnSync('sh', ['-c', script], { env, encoding: 'utf8', timeout: 60_000 });
+        expect(result.status, `${where(s)} exited ${result.status}:\n${result.stdout}${result.stderr}`).toBe(0);
+        cwd = readFileSync(state, 'utf8').trim();
+      }
+      expect(existsSync(join(home, 'work', 'creds-try', '.creds', 'journal'))).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
+/** Starts a command, sends SIGINT once it reports its first finished step, and resolves its exit code. */
+function interruptAfterFirstStep(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let seen = '';
+    const watch = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('✓') && !child.killed) child.kill('SIGINT');
+    };
+    child.stdout.on('data', watch);
+    child.stderr.on('data', watch);
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
+}
