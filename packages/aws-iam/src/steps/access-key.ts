@@ -89,7 +89,7 @@ function tooManyKeys(opts: AccessKeyStepOptions, foreign: string[]): CredsError 
  * was made by the interrupted attempt — its secret is lost — so it is deleted. Keys from before
  * (someone else's) are never deleted.
  */
-export function accessKeyStep(opts: AccessKeyStepOptions): Step<AwsEnv, AccessKeyOutput> {
+export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOptions): Step<Env, AccessKeyOutput> {
   validateAll([
     () => validateUserName(opts.userName),
     () => opts.region !== undefined && validateRegion(opts.region),

@@ -31,7 +31,7 @@ export function defaultInlinePolicyName(region: string, userName: string): strin
 }
 
 /** The user's inline policy, written only when it differs from what is there. */
-export function inlinePolicyStep(opts: InlinePolicyStepOptions): Step<AwsEnv, InlinePolicyOutput> {
+export function inlinePolicyStep<Env extends AwsEnv = AwsEnv>(opts: InlinePolicyStepOptions): Step<Env, InlinePolicyOutput> {
   const policyName = opts.policyName ?? defaultInlinePolicyName(opts.region, opts.userName);
   let document = '';
   validateAll([

@@ -24,7 +24,7 @@ export interface ManagedPoliciesOutput {
 }
 
 /** Attaches only the missing managed policies and records which; undo detaches only those. */
-export function managedPoliciesStep(opts: ManagedPoliciesStepOptions): Step<AwsEnv, ManagedPoliciesOutput> {
+export function managedPoliciesStep<Env extends AwsEnv = AwsEnv>(opts: ManagedPoliciesStepOptions): Step<Env, ManagedPoliciesOutput> {
   const arns = [...new Set(opts.policyArns)];
   const max = opts.maxPerUser ?? MAX_MANAGED_POLICIES;
   validateAll([() => validateUserName(opts.userName), ...arns.map((arn, i) => () => validatePolicyArn(arn, `policyArns[${i}]`))]);

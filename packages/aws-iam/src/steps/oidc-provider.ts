@@ -47,7 +47,7 @@ const THUMBPRINT = /^[0-9A-Fa-f]{40}$/;
  * (only the audience is added when missing); a new one is tagged as creds'. Undo deletes only a
  * provider creds created, and only when no other role still trusts it.
  */
-export function oidcProviderStep(opts: OidcProviderStepOptions): Step<AwsEnv, OidcProviderOutput> {
+export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProviderStepOptions): Step<Env, OidcProviderOutput> {
   const url = opts.url ?? GITHUB_OIDC_ISSUER;
   const audience = opts.audience ?? GITHUB_OIDC_AUDIENCE;
   const host = issuerHost(url);

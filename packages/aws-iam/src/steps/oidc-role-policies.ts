@@ -43,7 +43,7 @@ export function defaultRolePolicyName(roleName: string): string {
  * policies (only the missing ones attached, and recorded). Undo deletes the inline policy and
  * detaches only what this apply attached.
  */
-export function rolePoliciesStep(opts: RolePoliciesStepOptions): Step<AwsEnv, RolePoliciesOutput> {
+export function rolePoliciesStep<Env extends AwsEnv = AwsEnv>(opts: RolePoliciesStepOptions): Step<Env, RolePoliciesOutput> {
   const arns = [...new Set(opts.managedPolicyArns ?? [])];
   const policyName = opts.policy === undefined ? undefined : (opts.policyName ?? defaultRolePolicyName(opts.roleName));
   const max = opts.maxPerRole ?? MAX_MANAGED_POLICIES;

@@ -89,7 +89,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * repository's subjects (built by buildTrustPolicy), tagged as creds' own like the IAM user.
  * An existing role is used only if creds owns it for this target, or with `adopt`.
  */
-export function oidcRoleStep(opts: OidcRoleStepOptions): Step<AwsEnv, OidcRoleOutput> {
+export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOptions): Step<Env, OidcRoleOutput> {
   let subjects: string[] = [];
   validateAll([
     () => validateRoleName(opts.roleName),

@@ -31,7 +31,7 @@ export async function resolveCallerIdentity(ctx: StepContext<AwsEnv>, expectAcco
 }
 
 /** Resolves the caller's identity before any write and reports which account and principal will be changed. */
-export function awsPreflightStep(opts: AwsPreflightStepOptions = {}): Step<AwsEnv, AwsPreflightOutput> {
+export function awsPreflightStep<Env extends AwsEnv = AwsEnv>(opts: AwsPreflightStepOptions = {}): Step<Env, AwsPreflightOutput> {
   return {
     id: opts.id ?? 'aws-preflight',
     title: 'Check the AWS identity',

@@ -20,7 +20,7 @@ export interface DeleteAccessKeysStepOptions {
  * Deletes every key creds owns on the user — all of them on a user creds created; on an adopted
  * user only the stored one — then the store entry. (The original deleted only the first key.)
  */
-export function deleteAccessKeysStep(opts: DeleteAccessKeysStepOptions): Step<AwsEnv, { deleted: string[] }> {
+export function deleteAccessKeysStep<Env extends AwsEnv = AwsEnv>(opts: DeleteAccessKeysStepOptions): Step<Env, { deleted: string[] }> {
   validateAll([() => validateUserName(opts.userName)]);
   return {
     id: opts.id ?? 'iam-delete-access-keys',
@@ -57,7 +57,7 @@ export interface DeletePoliciesStepOptions {
 }
 
 /** Deletes the inline policy and detaches only the listed managed policies. */
-export function deletePoliciesStep(opts: DeletePoliciesStepOptions): Step<AwsEnv, { deletedInline: boolean; detached: string[] }> {
+export function deletePoliciesStep<Env extends AwsEnv = AwsEnv>(opts: DeletePoliciesStepOptions): Step<Env, { deletedInline: boolean; detached: string[] }> {
   validateAll([
     () => validateUserName(opts.userName),
     () => opts.policyName !== undefined && validatePolicyName(opts.policyName),
@@ -90,7 +90,7 @@ export interface DeleteUserStepOptions {
  * Deletes the user if creds created it (an adopted user only loses creds' tags); a user creds does
  * not own is refused unless `force`. On DeleteConflict the error names what still blocks it.
  */
-export function deleteUserStep(opts: DeleteUserStepOptions): Step<AwsEnv, { deleted: boolean; untagged: boolean }> {
+export function deleteUserStep<Env extends AwsEnv = AwsEnv>(opts: DeleteUserStepOptions): Step<Env, { deleted: boolean; untagged: boolean }> {
   validateAll([() => validateUserName(opts.userName)]);
   return {
     id: opts.id ?? 'iam-delete-user',

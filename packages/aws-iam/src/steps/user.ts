@@ -128,7 +128,7 @@ export async function deleteOwnedUser(env: AwsEnv, userName: string, managedPoli
 }
 
 /** The IAM user, tagged as creds' own. Adopts an existing user only when it is owned or `adopt` is set. */
-export function iamUserStep(opts: IamUserStepOptions): Step<AwsEnv, IamUserOutput> {
+export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOptions): Step<Env, IamUserOutput> {
   validateAll([
     () => validateUserName(opts.userName),
     () => validateTarget(opts.target),

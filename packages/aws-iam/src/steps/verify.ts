@@ -49,7 +49,7 @@ function isPropagating(error: unknown): boolean {
  * Checks the stored key works by asking STS who it is. New keys are commonly refused for 10-15 s
  * (`InvalidClientTokenId`) while IAM propagates them: retried with backoff and jitter until the bound.
  */
-export function verifyKeyStep(opts: VerifyKeyStepOptions): Step<AwsEnv, VerifyKeyOutput> {
+export function verifyKeyStep<Env extends AwsEnv = AwsEnv>(opts: VerifyKeyStepOptions): Step<Env, VerifyKeyOutput> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   const minDelay = opts.minDelayMs ?? 1_000;
   const maxDelay = opts.maxDelayMs ?? 5_000;

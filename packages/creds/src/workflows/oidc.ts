@@ -87,7 +87,7 @@ export function oidcSteps(target: TargetConfig) {
         roleName: oidc.roleName,
         ...(iam.policy ? { policy: iam.policy } : {}),
         managedPolicyArns: iam.managedPolicyArns,
-      }) as Step<TargetEnv>)
+      }))
     : undefined;
   const ready: string[] = policies ? [OIDC_STEPS.role, OIDC_STEPS.rolePolicies] : [OIDC_STEPS.role];
   const arnValue = (ctx: StepContext<TargetEnv>) => roleArn(ctx, oidc.roleName);
@@ -118,7 +118,7 @@ export function oidcSteps(target: TargetConfig) {
   return {
     preflight: preflightSteps(target, [], { variables: oidc.roleArnAs === 'variable' }),
     repoName: repoNameStep(target),
-    provider: oidcProviderStep({ id: OIDC_STEPS.provider, dependsOn: [PREFLIGHT_STEPS.aws, OIDC_STEPS.repoName], target: target.name }) as Step<TargetEnv>,
+    provider: oidcProviderStep({ id: OIDC_STEPS.provider, dependsOn: [PREFLIGHT_STEPS.aws, OIDC_STEPS.repoName], target: target.name }),
     role: oidcRoleStep({
       id: OIDC_STEPS.role,
       dependsOn: [OIDC_STEPS.provider],
@@ -132,7 +132,7 @@ export function oidcSteps(target: TargetConfig) {
       ...(oidc.adopt ? { adopt: true } : {}),
       tags: iam.tags,
       managedPolicyArns: iam.managedPolicyArns,
-    }) as Step<TargetEnv>,
+    }),
     policies,
     store,
     done,

@@ -24,7 +24,7 @@ export function preflightSteps(target: TargetConfig, followers: readonly TargetC
   const group = keyGroup(target, followers);
   const orgs = [...new Set(group.flatMap((t) => (t.github.org ? [t.github.org] : [])))];
   return [
-    awsPreflightStep({ id: PREFLIGHT_STEPS.aws }) as Step<TargetEnv>,
+    awsPreflightStep({ id: PREFLIGHT_STEPS.aws }),
     githubPreflightStep<TargetEnv>({
       id: PREFLIGHT_STEPS.github,
       repos: group.flatMap(preflightRepos),

@@ -70,7 +70,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     !(await getUser(ctx.env.aws.iam, userName)) ||
     !(await listAccessKeys(ctx.env.aws.iam, userName)).some((k) => k.accessKeyId === oldKeyId);
   /** Undo only while the old key exists; after it was deleted the rotation stands. */
-  const guard = (step: Step<TargetEnv>, undo: NonNullable<Step<TargetEnv>['undo']>): Step<TargetEnv> => ({
+  const guard = <Out>(step: Step<TargetEnv, Out>, undo: NonNullable<Step<TargetEnv, Out>['undo']>): Step<TargetEnv, Out> => ({
     ...step,
     async undo(ctx, output) {
       if (await oldKeyGone(ctx)) {
@@ -89,7 +89,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     region: target.region,
     note: `GitHub Actions of ${describeRepo(target)} (rotation)`,
     knownKeyIds: [oldKeyId],
-  }) as Step<TargetEnv>;
+  });
 
   // The new values go to the same secret steps setup uses; undo writes the old key's values back.
   // The key id and the secret change, the region does not. Every repository sharing the key gets the new one.
@@ -107,7 +107,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     storeName: names.next,
     userName,
     ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
-  }) as Step<TargetEnv>;
+  });
 
   const deactivate: Step<TargetEnv> = {
     id: ROTATE_STEPS.deactivateOld,

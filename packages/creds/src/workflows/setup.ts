@@ -105,7 +105,7 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
       managedPolicyArns: iam.managedPolicyArns,
       ...(iam.path ? { path: iam.path } : {}),
       ...(iam.permissionsBoundary ? { permissionsBoundary: iam.permissionsBoundary } : {}),
-    }) as Step<TargetEnv>,
+    }),
     inlinePolicy: iam.policy
       ? (inlinePolicyStep({
           id: SETUP_STEPS.inlinePolicy,
@@ -114,11 +114,11 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
           region,
           policy: iam.policy,
           ...(iam.inlinePolicyName ? { policyName: iam.inlinePolicyName } : {}),
-        }) as Step<TargetEnv>)
+        }))
       : undefined,
     managedPolicies:
       iam.managedPolicyArns.length > 0
-        ? (managedPoliciesStep({ id: SETUP_STEPS.managedPolicies, dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }) as Step<TargetEnv>)
+        ? (managedPoliciesStep({ id: SETUP_STEPS.managedPolicies, dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }))
         : undefined,
     accessKey: withStoredKeyUndo(
       accessKeyStep({
@@ -128,7 +128,7 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
         storeName: current,
         region,
         note: `GitHub Actions of ${describeRepo(target)}`,
-      }) as Step<TargetEnv>,
+      }),
       iam.userName,
       current,
     ),
@@ -138,7 +138,7 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
       storeName: current,
       userName: iam.userName,
       ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
-    }) as Step<TargetEnv>,
+    }),
     secrets: keyGroup(target, options.followers).flatMap((t): Step<TargetEnv>[] =>
       Object.values(secretSteps(t, { storeName: current, dependsOn: [SETUP_STEPS.accessKey], regionDependsOn: afterChecks })),
     ),
@@ -151,7 +151,7 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
  */
 export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const s = setupSteps(target, options);
-  const optional = [s.inlinePolicy, s.managedPolicies].filter((step): step is Step<TargetEnv> => step !== undefined);
+  const optional = [s.inlinePolicy, s.managedPolicies].filter((step) => step !== undefined);
   return createWorkflow(setup.name, [...s.preflight, s.writeAccess, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
 }
 
