@@ -114,8 +114,8 @@ describe('config samples validate with resolveConfig', () => {
   const configs = samples.filter((s) => s.marker === 'config');
   it('there are config samples', () => expect(configs.length).toBeGreaterThan(3));
   it.each(named(configs))('%s', async (_, s) => {
-    requireBuilt('creds');
-    const { resolveConfig } = await import('creds');
+    requireBuilt('@creds/creds');
+    const { resolveConfig } = await import('@creds/creds');
     const raw: unknown = s.lang.startsWith('y') ? parseYaml(s.code) : JSON.parse(s.code);
     // A sample may name a policyFile; give it one (a valid policy) in its own folder.
     const dir = mkdtempSync(join(work, 'config-'));
@@ -166,7 +166,7 @@ describe('typed samples type-check', () => {
   const typed = samples.filter((s) => s.marker === 'typecheck');
   it(`${typed.length} samples against the built packages`, () => {
     requireBuilt('@creds/core');
-    requireBuilt('creds');
+    requireBuilt('@creds/creds');
     const dir = join(work, 'typecheck');
     mkdirSync(dir, { recursive: true });
     const files = new Map<string, Sample>();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { type WorkflowName, workflowNames, workflowRegistry } from 'creds/workflows';
+import { type WorkflowName, workflowNames, workflowRegistry } from '@creds/creds/workflows';
 import type { CliContext, GlobalOptions, LogLevel } from './context.js';
 import { LOG_LEVELS } from './context.js';
 

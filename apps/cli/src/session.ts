@@ -1,4 +1,4 @@
-import type { Creds, CredsEvent, CredsOptions, LoadedConfig } from 'creds';
+import type { Creds, CredsEvent, CredsOptions, LoadedConfig } from '@creds/creds';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import type { TargetSelection } from './program.js';
@@ -48,7 +48,7 @@ export async function openSession(ctx: CliContext, options: SessionOptions = {})
     await sandbox?.close();
   };
   try {
-    const { createCreds } = await import('creds');
+    const { createCreds } = await import('@creds/creds');
     const creds = await createCreds(config, credsOptions);
     return { config, creds, ...(sandbox ? { sandbox } : {}), close };
   } catch (error) {
@@ -59,7 +59,7 @@ export async function openSession(ctx: CliContext, options: SessionOptions = {})
 
 /** The config file (given, or found in the current folder); with --sandbox and no file, the demo config. */
 export async function loadCliConfig(ctx: CliContext): Promise<LoadedConfig> {
-  const lib = await import('creds');
+  const lib = await import('@creds/creds');
   const { cwd, config: configPath, sandbox } = ctx.globals;
   if (!configPath && sandbox && !(await hasConfigFile(cwd, lib.CONFIG_FILE_NAMES))) {
     const { DEMO_CONFIG } = await import('./sandbox/demo-config.js');

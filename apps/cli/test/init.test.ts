@@ -21,7 +21,7 @@ describe('creds init', () => {
     const config = JSON.parse(await readFile(join(dir.path, 'creds.config.json'), 'utf8'));
     expect(config).toMatchObject({ region: 'eu-west-1', iam: { userName: 'gha-demo' }, github: { owner: 'octo-org', repo: 'demo' }, store: { type: 'json' } });
     expect(await readFile(join(dir.path, '.gitignore'), 'utf8')).toMatch(/^\.creds\/$/m);
-    const lib = await import('creds');
+    const lib = await import('@creds/creds');
     const loaded = await lib.loadConfig({ cwd: dir.path });
     expect(loaded.targets.map((t) => t.name)).toEqual(['demo']);
   });
@@ -50,7 +50,7 @@ describe('creds init', () => {
     expect(r.code, r.stderr).toBe(0);
     const text = await readFile(join(dir.path, 'creds.config.yaml'), 'utf8');
     expect(text).toMatch(/^# /m);
-    const lib = await import('creds');
+    const lib = await import('@creds/creds');
     const loaded = await lib.loadConfig({ cwd: dir.path });
     expect(loaded.store).toEqual({ type: 'keychain' });
     expect(loaded.targets[0]).toMatchObject({ region: 'eu-west-1', iam: { userName: 'gha-demo' } });

@@ -1,4 +1,4 @@
-import type { TargetResult } from 'creds';
+import type { TargetResult } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { combineExitCodes, EXIT, exitCodeFor } from '../exit-codes.js';

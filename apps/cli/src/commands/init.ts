@@ -35,7 +35,7 @@ export async function init(ctx: CliContext, flags: InitFlags): Promise<number> {
   const config = buildConfig(answers, schemaPointer(dirname(path)));
 
   // Validate with the library's schema before writing anything.
-  const lib = await import('creds');
+  const lib = await import('@creds/creds');
   await lib.resolveConfig(config, { path, dir: dirname(path) });
 
   const text = format === 'yaml' ? toYaml(config) : `${JSON.stringify(config, null, 2)}\n`;
@@ -122,7 +122,7 @@ function buildConfig(a: Answers, schema: string | undefined): Record<string, unk
 /** The config's JSON Schema, relative to the config, when the library ships one. */
 function schemaPointer(dir: string): string | undefined {
   try {
-    const main = fileURLToPath(import.meta.resolve('creds'));
+    const main = fileURLToPath(import.meta.resolve('@creds/creds'));
     for (const name of ['creds.schema.json', 'schema.json', 'config.schema.json']) {
       const candidate = join(dirname(main), '..', name);
       if (existsSync(candidate)) return relative(dir, candidate).split('\\').join('/');

@@ -1,4 +1,4 @@
-import type { TargetResult } from 'creds';
+import type { TargetResult } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { TargetSelection } from '../program.js';

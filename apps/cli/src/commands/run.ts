@@ -1,4 +1,4 @@
-import type { BlockedTarget, LoadedConfig, TargetResult } from 'creds';
+import type { BlockedTarget, LoadedConfig, TargetResult } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -78,7 +78,7 @@ export async function run(ctx: CliContext, options: RunOptions): Promise<number>
 /** After a keyless run, the workflow snippet users copy, per target that succeeded. */
 async function keylessSnippets(config: LoadedConfig, workflow: Workflow, results: readonly TargetResult[]) {
   if (workflow !== 'oidc' && workflow !== 'migrate-to-oidc') return [];
-  const { workflowSnippet } = await import('creds');
+  const { workflowSnippet } = await import('@creds/creds');
   return results
     .filter((r) => r.status === 'succeeded')
     .flatMap((r) => {

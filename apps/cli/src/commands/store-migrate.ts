@@ -1,4 +1,4 @@
-import type { StoreConfig } from 'creds';
+import type { StoreConfig } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { MigrateFlags } from '../program.js';

@@ -1,4 +1,4 @@
-import type { CredsEvent } from 'creds';
+import type { CredsEvent } from '@creds/creds';
 import type { CliContext, Output } from '../context.js';
 import { fit, formatDuration } from './format.js';
 

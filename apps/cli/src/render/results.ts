@@ -1,4 +1,4 @@
-import type { DoctorCheck, RunSummary, TargetPlan, TargetResult, TargetStatus } from 'creds';
+import type { DoctorCheck, RunSummary, TargetPlan, TargetResult, TargetStatus } from '@creds/creds';
 import type { Colors } from './format.js';
 import { formatAge, formatDuration, maskKeyId, pad } from './format.js';
 

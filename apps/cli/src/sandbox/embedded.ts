@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TargetConfig } from 'creds';
+import type { TargetConfig } from '@creds/creds';
 
 /** The token the embedded GitHub server accepts (it may do anything; it is not a real token). */
 export const SANDBOX_TOKEN = 'creds-sandbox-token';
@@ -45,7 +45,7 @@ export async function startEmbeddedSandbox(options: EmbeddedSandboxOptions): Pro
   const timeScale = Number(process.env['CREDS_SANDBOX_TIME_SCALE']) || SANDBOX_TIME_SCALE;
   let stateDir: string | undefined;
   if (!options.memory) {
-    const { ensureStateDir, statePaths } = await import('creds');
+    const { ensureStateDir, statePaths } = await import('@creds/creds');
     await ensureStateDir(options.dir);
     stateDir = statePaths(options.dir).sandbox;
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
