@@ -116,3 +116,13 @@ export function awsList<Page, Item>(action: string, pages: AsyncIterable<Page>, 
 export function isNoSuchEntity(error: unknown): boolean {
   return error instanceof AwsError && error.code === 'NO_SUCH_ENTITY';
 }
+
+/** Runs a read or delete whose `NoSuchEntity` answer means "absent": undefined instead of an error. */
+export async function orAbsent<T>(run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isNoSuchEntity(error)) return undefined;
+    throw error;
+  }
+}

@@ -5,22 +5,30 @@ export { AwsError, awsCall, isNoSuchEntity, mapAwsError } from './errors.js';
 export {
   createAccessKey,
   deleteAccessKey,
-  deleteBlockers,
-  deleteInlinePolicy,
-  detachPolicy,
   getAccessKeyLastUsed,
-  getInlinePolicy,
   getUser,
   listAccessKeys,
-  listAttachedPolicyArns,
-  listInlinePolicyNames,
   listUserTags,
   retireAccessKey,
   setAccessKeyStatus,
-  tagUser,
-  untagUser,
 } from './ops.js';
 export type { AccessKeyInfo } from './ops.js';
+export {
+  attachPolicy,
+  deleteBlockers,
+  deleteInlinePolicy,
+  deleteOwnedPrincipal,
+  detachPolicy,
+  getInlinePolicy,
+  iamRole,
+  iamUser,
+  listAttachedPolicyArns,
+  listInlinePolicyNames,
+  putInlinePolicy,
+  tagPrincipal,
+  untagPrincipal,
+} from './principal.js';
+export type { Principal } from './principal.js';
 export { MANAGED_BY_VALUE, ownershipOf, ownershipTags, TAGS } from './ownership.js';
 export type { Ownership } from './ownership.js';
 export { accessKeyStep } from './steps/access-key.js';
@@ -33,7 +41,7 @@ export { awsPreflightStep, resolveCallerIdentity } from './steps/preflight.js';
 export type { AwsPreflightOutput, AwsPreflightStepOptions } from './steps/preflight.js';
 export { deleteAccessKeysStep, deletePoliciesStep, deleteUserStep } from './steps/teardown.js';
 export type { DeleteAccessKeysStepOptions, DeletePoliciesStepOptions, DeleteUserStepOptions } from './steps/teardown.js';
-export { deleteOwnedUser, iamUserStep, validateTarget } from './steps/user.js';
+export { iamUserStep, validateTarget } from './steps/user.js';
 export type { IamUserOutput, IamUserStepOptions } from './steps/user.js';
 export { DEFAULT_VERIFY_TIMEOUT_MS, verifyKeyStep } from './steps/verify.js';
 export type { VerifyKeyOutput, VerifyKeyStepOptions } from './steps/verify.js';
@@ -52,18 +60,7 @@ export {
   validateTags,
   validateUserName,
 } from './validate.js';
-export {
-  deleteOwnedRole,
-  detachRolePolicy,
-  getOidcProvider,
-  getRole,
-  getRoleInlinePolicy,
-  listOidcProviderArns,
-  listRoleAttachedPolicyArns,
-  listRoleInlinePolicyNames,
-  listRoles,
-  trustPolicyOf,
-} from './steps/oidc-ops.js';
+export { getOidcProvider, getRole, listOidcProviderArns, listRoles, trustPolicyOf } from './steps/oidc-ops.js';
 export type { OidcProviderInfo } from './steps/oidc-ops.js';
 export { oidcProviderStep } from './steps/oidc-provider.js';
 export type { OidcProviderOutput, OidcProviderStepOptions } from './steps/oidc-provider.js';

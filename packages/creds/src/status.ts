@@ -1,4 +1,4 @@
-import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, listAccessKeys, listAttachedPolicyArns, ownershipOf } from '@creds/aws-iam';
+import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, iamUser, listAccessKeys, listAttachedPolicyArns, ownershipOf } from '@creds/aws-iam';
 import { errorCode, errorMessage, type PlanEntry } from '@creds/core';
 import { canonicalSecretName, githubStepId, scopeKey } from '@creds/github-secrets';
 import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js';
@@ -66,7 +66,7 @@ export async function targetStatus(internals: CredsInternals, target: TargetConf
   const ownership = user ? ownershipOf(user.Tags, target.name) : undefined;
   const policyName = iamConfig.inlinePolicyName ?? defaultInlinePolicyName(target.region, iamConfig.userName);
   const policyChanges = changesOf(SETUP_STEPS.inlinePolicy);
-  const attached = user ? await listAttachedPolicyArns(iam, iamConfig.userName) : [];
+  const attached = user ? await listAttachedPolicyArns(iam, iamUser(iamConfig.userName)) : [];
 
   const stored = await env.store.get(storeNames(target).current);
   const maxAge = parseDuration(internals.config.rotation.maxKeyAge, 'rotation.maxKeyAge');

@@ -1,5 +1,5 @@
 import { DeleteUserCommand } from '@aws-sdk/client-iam';
-import { createAwsClients, deleteInlinePolicy, detachPolicy, retireAccessKey, tagUser } from '@creds/aws-iam';
+import { createAwsClients, deleteInlinePolicy, detachPolicy, iamUser, retireAccessKey, tagPrincipal } from '@creds/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { createStore } from '../src/index.js';
 import { baseConfig, useWorld } from './harness.js';
@@ -59,8 +59,8 @@ describe('status finds drift', () => {
     });
 
   it.each([
-    ['a tag changed outside creds', async () => tagUser(aws().iam, 'gh-demo', { team: 'someone-else' }), /team/],
-    ['the inline policy deleted outside creds', async () => void (await deleteInlinePolicy(aws().iam, 'gh-demo', 'iam-user-eu-west-1-gh-demo-inline-policy')), /policy/i],
+    ['a tag changed outside creds', async () => tagPrincipal(aws().iam, iamUser('gh-demo'), { team: 'someone-else' }), /team/],
+    ['the inline policy deleted outside creds', async () => void (await deleteInlinePolicy(aws().iam, iamUser('gh-demo'), 'iam-user-eu-west-1-gh-demo-inline-policy')), /policy/i],
     [
       'a secret changed behind creds’ back',
       async () => w.github.setSecretValue({ owner: 'octo-org', repo: 'api' }, 'AWS_SECRET_ACCESS_KEY', 'typed-in-the-ui'),
@@ -87,8 +87,8 @@ describe('status finds drift', () => {
     const user = w.iam.state().users.find((u) => u.userName === 'gh-demo')!;
     const { iam } = aws();
     await retireAccessKey(iam, 'gh-demo', user.accessKeys[0]!.accessKeyId);
-    await deleteInlinePolicy(iam, 'gh-demo', 'iam-user-eu-west-1-gh-demo-inline-policy');
-    await detachPolicy(iam, 'gh-demo', 'arn:aws:iam::aws:policy/ReadOnlyAccess');
+    await deleteInlinePolicy(iam, iamUser('gh-demo'), 'iam-user-eu-west-1-gh-demo-inline-policy');
+    await detachPolicy(iam, iamUser('gh-demo'), 'arn:aws:iam::aws:policy/ReadOnlyAccess');
     await iam.send(new DeleteUserCommand({ UserName: 'gh-demo' }));
     const [status] = await creds.status();
     expect(status?.user.exists).toBe(false);

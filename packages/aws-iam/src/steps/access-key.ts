@@ -1,6 +1,7 @@
 import { type Change, CredsError, type Step, ValidationError } from '@creds/core';
 import type { AwsEnv } from '../env.js';
-import { type AccessKeyInfo, createAccessKey, getUser, listAccessKeys, listUserTags, retireAccessKey, tagUser, untagUser } from '../ops.js';
+import { type AccessKeyInfo, createAccessKey, getUser, listAccessKeys, listUserTags, retireAccessKey } from '../ops.js';
+import { iamUser, tagPrincipal, untagPrincipal } from '../principal.js';
 import { TAGS, tagValue } from '../ownership.js';
 import { validateAll, validateRegion, validateUserName } from '../validate.js';
 
@@ -114,13 +115,13 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
         await retireAccessKey(iam, opts.userName, id);
       }
       if (v.current) {
-        if (v.pending) await untagUser(iam, opts.userName, [TAGS.keyPending]);
+        if (v.pending) await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
         return { userName: opts.userName, storeName: opts.storeName, accessKeyId: v.current.accessKeyId, created: false, deletedOrphans: v.orphans };
       }
       const remaining = v.keys.filter((k) => !v.orphans.includes(k.accessKeyId));
       if (remaining.length >= 2) throw tooManyKeys(opts, v.foreign);
 
-      await tagUser(iam, opts.userName, { [TAGS.keyPending]: remaining.map((k) => k.accessKeyId).join(' ') || 'none' });
+      await tagPrincipal(iam, iamUser(opts.userName), { [TAGS.keyPending]: remaining.map((k) => k.accessKeyId).join(' ') || 'none' });
       const key = await createAccessKey(iam, opts.userName);
       try {
         await ctx.env.store.put(opts.storeName, {
@@ -139,7 +140,7 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
           cause: error,
         });
       }
-      await untagUser(iam, opts.userName, [TAGS.keyPending]);
+      await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
       return { userName: opts.userName, storeName: opts.storeName, accessKeyId: key.accessKeyId, created: true, deletedOrphans: v.orphans };
     },
 
@@ -153,7 +154,7 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
           // Interrupted apply: also remove a key it made whose secret never reached the store.
           const v = await view(ctx.env, opts);
           for (const id of v.orphans) await retireAccessKey(iam, opts.userName, id);
-          if (v.pending) await untagUser(iam, opts.userName, [TAGS.keyPending]);
+          if (v.pending) await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
         }
       }
       if (stored && stored.accessKeyId === keyId) await ctx.env.store.delete(opts.storeName);

@@ -1,8 +1,6 @@
-import { PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { Step } from '@creds/core';
 import type { AwsEnv } from '../env.js';
-import { awsCall } from '../errors.js';
-import { deleteInlinePolicy, getInlinePolicy } from '../ops.js';
+import { deleteInlinePolicy, getInlinePolicy, iamUser, putInlinePolicy } from '../principal.js';
 import { validateAll, validatePolicyDocument, validatePolicyName, validateRegion, validateUserName } from '../validate.js';
 import { canonicalPolicy } from '../policy-document.js';
 
@@ -43,6 +41,7 @@ export function inlinePolicyStep<Env extends AwsEnv = AwsEnv>(opts: InlinePolicy
     },
   ]);
   const resource = `inline policy ${policyName} on ${opts.userName}`;
+  const user = iamUser(opts.userName);
   return {
     id: opts.id ?? 'iam-inline-policy',
     title: `Inline policy ${policyName}`,
@@ -50,30 +49,21 @@ export function inlinePolicyStep<Env extends AwsEnv = AwsEnv>(opts: InlinePolicy
 
     async apply(ctx) {
       const { iam } = ctx.env.aws;
-      const current = await getInlinePolicy(iam, opts.userName, policyName);
+      const current = await getInlinePolicy(iam, user, policyName);
       if (current !== undefined && canonicalPolicy(current) === canonicalPolicy(document)) {
         return { userName: opts.userName, policyName, written: false };
       }
-      await awsCall('iam:PutUserPolicy', () =>
-        iam.send(new PutUserPolicyCommand({ UserName: opts.userName, PolicyName: policyName, PolicyDocument: document })),
-      );
+      await putInlinePolicy(iam, user, policyName, document);
       return { userName: opts.userName, policyName, written: true };
     },
 
     async undo(ctx) {
-      try {
-        await deleteInlinePolicy(ctx.env.aws.iam, opts.userName, policyName);
-      } catch (error) {
-        // The user being gone means the policy is gone too.
-        if ((error as { code?: string }).code !== 'NO_SUCH_ENTITY') throw error;
-      }
+      // Gone already (or with the user) is fine.
+      await deleteInlinePolicy(ctx.env.aws.iam, user, policyName);
     },
 
     async check(ctx) {
-      const current = await getInlinePolicy(ctx.env.aws.iam, opts.userName, policyName).catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'NO_SUCH_ENTITY') return undefined;
-        throw error;
-      });
+      const current = await getInlinePolicy(ctx.env.aws.iam, user, policyName);
       if (current === undefined) return { inSync: false, changes: [{ action: 'create', resource }] };
       if (canonicalPolicy(current) !== canonicalPolicy(document)) {
         return { inSync: false, changes: [{ action: 'update', resource, detail: 'the document differs from the configuration' }] };

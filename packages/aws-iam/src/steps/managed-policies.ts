@@ -1,8 +1,7 @@
-import { AttachUserPolicyCommand } from '@aws-sdk/client-iam';
-import { CredsError, type Step } from '@creds/core';
+import type { Step } from '@creds/core';
 import type { AwsEnv } from '../env.js';
-import { awsCall, isNoSuchEntity } from '../errors.js';
-import { detachPolicy, getUser, listAttachedPolicyArns } from '../ops.js';
+import { getUser } from '../ops.js';
+import { attachPolicies, checkPolicyQuota, detachPolicy, iamUser, listAttachedPolicyArns } from '../principal.js';
 import { MAX_MANAGED_POLICIES, validateAll, validatePolicyArn, validateUserName } from '../validate.js';
 
 export interface ManagedPoliciesStepOptions {
@@ -27,10 +26,11 @@ export interface ManagedPoliciesOutput {
 export function managedPoliciesStep<Env extends AwsEnv = AwsEnv>(opts: ManagedPoliciesStepOptions): Step<Env, ManagedPoliciesOutput> {
   const arns = [...new Set(opts.policyArns)];
   const max = opts.maxPerUser ?? MAX_MANAGED_POLICIES;
+  const user = iamUser(opts.userName);
   validateAll([() => validateUserName(opts.userName), ...arns.map((arn, i) => () => validatePolicyArn(arn, `policyArns[${i}]`))]);
 
   async function missing(env: AwsEnv): Promise<{ current: string[]; toAttach: string[] }> {
-    const current = (await getUser(env.aws.iam, opts.userName)) ? await listAttachedPolicyArns(env.aws.iam, opts.userName) : [];
+    const current = (await getUser(env.aws.iam, opts.userName)) ? await listAttachedPolicyArns(env.aws.iam, user) : [];
     return { current, toAttach: arns.filter((a) => !current.includes(a)) };
   }
 
@@ -41,32 +41,10 @@ export function managedPoliciesStep<Env extends AwsEnv = AwsEnv>(opts: ManagedPo
 
     async apply(ctx) {
       const { iam } = ctx.env.aws;
-      const current = await listAttachedPolicyArns(iam, opts.userName);
+      const current = await listAttachedPolicyArns(iam, user);
       const toAttach = arns.filter((a) => !current.includes(a));
-      if (current.length + toAttach.length > max) {
-        throw new CredsError(
-          `${opts.userName} would have ${current.length + toAttach.length} managed policies; IAM allows ${max} per user`,
-          { code: 'LIMIT_EXCEEDED', hint: 'attach fewer policies (combine them into one), or ask AWS to raise the quota and set maxPerUser' },
-        );
-      }
-      const attached: string[] = [];
-      for (const arn of toAttach) {
-        try {
-          await awsCall('iam:AttachUserPolicy', () => iam.send(new AttachUserPolicyCommand({ UserName: opts.userName, PolicyArn: arn })));
-          attached.push(arn);
-        } catch (error) {
-          // Leave nothing half-done that no journal entry records: detach what this apply attached.
-          for (const done of attached) await detachPolicy(iam, opts.userName, done).catch(() => undefined);
-          if (isNoSuchEntity(error)) {
-            throw new CredsError(`managed policy ${arn} does not exist (or is not attachable)`, {
-              code: 'NO_SUCH_ENTITY',
-              hint: 'check the ARN: the account id, the path and the policy name',
-              cause: error,
-            });
-          }
-          throw error;
-        }
-      }
+      checkPolicyQuota(user, current.length + toAttach.length, max, 'maxPerUser');
+      const attached = await attachPolicies(iam, user, toAttach);
       return { userName: opts.userName, attached, alreadyAttached: arns.filter((a) => current.includes(a)) };
     },
 
@@ -75,11 +53,7 @@ export function managedPoliciesStep<Env extends AwsEnv = AwsEnv>(opts: ManagedPo
         ctx.logger.warn({ user: opts.userName }, 'no record of which managed policies this run attached; none detached');
         return;
       }
-      for (const arn of output.attached) {
-        await detachPolicy(ctx.env.aws.iam, opts.userName, arn).catch((error: unknown) => {
-          if (!isNoSuchEntity(error)) throw error;
-        });
-      }
+      for (const arn of output.attached) await detachPolicy(ctx.env.aws.iam, user, arn);
     },
 
     async check(ctx) {

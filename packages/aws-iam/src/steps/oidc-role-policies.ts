@@ -1,10 +1,18 @@
-import { AttachRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { type Change, CredsError, type Step } from '@creds/core';
+import type { Change, Step } from '@creds/core';
 import type { AwsEnv } from '../env.js';
-import { awsCall, isNoSuchEntity } from '../errors.js';
+import {
+  attachPolicies,
+  checkPolicyQuota,
+  deleteInlinePolicy,
+  detachPolicy,
+  getInlinePolicy,
+  iamRole,
+  listAttachedPolicyArns,
+  putInlinePolicy,
+} from '../principal.js';
 import { validateRoleName } from '../trust-policy.js';
 import { MAX_MANAGED_POLICIES, validateAll, validatePolicyArn, validatePolicyDocument, validatePolicyName } from '../validate.js';
-import { deleteRoleInlinePolicy, detachRolePolicy, getRole, getRoleInlinePolicy, listRoleAttachedPolicyArns } from './oidc-ops.js';
+import { getRole } from './oidc-ops.js';
 import { canonicalPolicy } from '../policy-document.js';
 
 /** IAM's quota for all inline policies of one role together (whitespace not counted). */
@@ -56,13 +64,14 @@ export function rolePoliciesStep<Env extends AwsEnv = AwsEnv>(opts: RolePolicies
     },
     ...arns.map((arn, i) => () => validatePolicyArn(arn, `managedPolicyArns[${i}]`)),
   ]);
+  const role = iamRole(opts.roleName);
   const on = `role ${opts.roleName}`;
 
   async function plan(env: AwsEnv) {
     const { iam } = env.aws;
     const exists = (await getRole(iam, opts.roleName)) !== undefined;
-    const current = exists && policyName ? await getRoleInlinePolicy(iam, opts.roleName, policyName) : undefined;
-    const attachedNow = exists ? await listRoleAttachedPolicyArns(iam, opts.roleName) : [];
+    const current = exists && policyName ? await getInlinePolicy(iam, role, policyName) : undefined;
+    const attachedNow = exists ? await listAttachedPolicyArns(iam, role) : [];
     return {
       writeInline: document !== undefined && (current === undefined || canonicalPolicy(current) !== canonicalPolicy(document)),
       inlineExisted: current !== undefined,
@@ -79,36 +88,12 @@ export function rolePoliciesStep<Env extends AwsEnv = AwsEnv>(opts: RolePolicies
     async apply(ctx) {
       const { iam } = ctx.env.aws;
       const p = await plan(ctx.env);
-      if (p.attachedNow.length + p.toAttach.length > max) {
-        throw new CredsError(`${on} would have ${p.attachedNow.length + p.toAttach.length} managed policies; IAM allows ${max} per role`, {
-          code: 'LIMIT_EXCEEDED',
-          hint: 'attach fewer policies (combine them into one), or ask AWS to raise the quota and set maxPerRole',
-        });
-      }
-      if (p.writeInline) {
-        await awsCall('iam:PutRolePolicy', () =>
-          iam.send(new PutRolePolicyCommand({ RoleName: opts.roleName, PolicyName: policyName, PolicyDocument: document })),
-        );
-      }
-      const attached: string[] = [];
-      for (const arn of p.toAttach) {
-        try {
-          await awsCall('iam:AttachRolePolicy', () => iam.send(new AttachRolePolicyCommand({ RoleName: opts.roleName, PolicyArn: arn })));
-          attached.push(arn);
-        } catch (error) {
-          // Leave nothing behind that no journal entry records.
-          for (const done of attached) await detachRolePolicy(iam, opts.roleName, done).catch(() => undefined);
-          if (p.writeInline && !p.inlineExisted && policyName) await deleteRoleInlinePolicy(iam, opts.roleName, policyName).catch(() => undefined);
-          if (isNoSuchEntity(error)) {
-            throw new CredsError(`managed policy ${arn} does not exist (or is not attachable)`, {
-              code: 'NO_SUCH_ENTITY',
-              hint: 'check the ARN: the account id, the path and the policy name',
-              cause: error,
-            });
-          }
-          throw error;
-        }
-      }
+      checkPolicyQuota(role, p.attachedNow.length + p.toAttach.length, max, 'maxPerRole');
+      if (p.writeInline && policyName && document !== undefined) await putInlinePolicy(iam, role, policyName, document);
+      // A failed attachment also takes back an inline policy this apply created.
+      const attached = await attachPolicies(iam, role, p.toAttach, async () => {
+        if (p.writeInline && !p.inlineExisted && policyName) await deleteInlinePolicy(iam, role, policyName);
+      });
       return {
         roleName: opts.roleName,
         ...(policyName ? { policyName } : {}),
@@ -120,16 +105,12 @@ export function rolePoliciesStep<Env extends AwsEnv = AwsEnv>(opts: RolePolicies
 
     async undo(ctx, output) {
       const { iam } = ctx.env.aws;
-      const ignoreGone = (error: unknown) => {
-        if (!isNoSuchEntity(error)) throw error;
-        return false;
-      };
-      if (policyName) await deleteRoleInlinePolicy(iam, opts.roleName, policyName).catch(ignoreGone);
+      if (policyName) await deleteInlinePolicy(iam, role, policyName);
       if (!output) {
         ctx.logger.warn({ role: opts.roleName }, 'no record of which managed policies this run attached; none detached');
         return;
       }
-      for (const arn of output.attached) await detachRolePolicy(iam, opts.roleName, arn).catch(ignoreGone);
+      for (const arn of output.attached) await detachPolicy(iam, role, arn);
     },
 
     async check(ctx) {

@@ -1,8 +1,9 @@
-import { CreateRoleCommand, type Role, type Tag, UpdateAssumeRolePolicyCommand, UpdateRoleCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, type Role, UpdateAssumeRolePolicyCommand, UpdateRoleCommand } from '@aws-sdk/client-iam';
 import { type Change, CredsError, type Step, type StepContext } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { AwsError, awsCall } from '../errors.js';
-import { ownershipOf, ownershipTags, TAGS } from '../ownership.js';
+import { ownershipOf, ownershipTags } from '../ownership.js';
+import { iamRole, planTags, releasePrincipal, tagPrincipal } from '../principal.js';
 import {
   GITHUB_OIDC_ISSUER,
   oidcProviderArn,
@@ -12,7 +13,7 @@ import {
   validateSubjects,
 } from '../trust-policy.js';
 import { validateAll, validatePath, validatePolicyArn, validateTags } from '../validate.js';
-import { deleteOwnedRole, getRole, tagRole, trustPolicyOf, untagRole } from './oidc-ops.js';
+import { getRole, trustPolicyOf } from './oidc-ops.js';
 import type { OidcProviderOutput } from './oidc-provider.js';
 import { resolveCallerIdentity } from './preflight.js';
 import { validateTarget } from './user.js';
@@ -63,16 +64,6 @@ export interface OidcRoleOutput {
   replacedTrustPolicy?: string;
   tagsSet: string[];
   tagsRemoved: string[];
-}
-
-function tagsToSet(existing: readonly Tag[], desired: Record<string, string>): Record<string, string> {
-  const byLower = new Map(existing.map((t) => [t.Key!.toLowerCase(), t]));
-  const set: Record<string, string> = {};
-  for (const [key, value] of Object.entries(desired)) {
-    const have = byLower.get(key.toLowerCase());
-    if (!have || have.Value !== value || have.Key !== key) set[key] = value;
-  }
-  return set;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -143,7 +134,7 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
       current,
       trustDiffers: canonicalPolicy(current) !== canonicalPolicy(document),
       sessionDiffers: opts.maxSessionDuration !== undefined && role.MaxSessionDuration !== opts.maxSessionDuration,
-      tagsToSet: tagsToSet(tags, { ...opts.tags, ...ownershipTags(opts.target, adopted) }),
+      tagsToSet: planTags(tags, { ...opts.tags, ...ownershipTags(opts.target, adopted) }).set,
     } as const;
   }
 
@@ -205,7 +196,7 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
       // Recorded once, when creds first takes the role over; a re-run keeps the earlier record.
       const prior = ctx.output<OidcRoleOutput>(ctx.stepId)?.replacedTrustPolicy;
       const replaced = found.adopting && found.trustDiffers ? found.current : prior;
-      await tagRole(iam, opts.roleName, found.tagsToSet);
+      await tagPrincipal(iam, iamRole(opts.roleName), found.tagsToSet);
       if (found.trustDiffers) {
         await awsCall('iam:UpdateAssumeRolePolicy', () =>
           iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: opts.roleName, PolicyDocument: found.document })),
@@ -226,21 +217,14 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
       const { iam } = ctx.env.aws;
       const role = await getRole(iam, opts.roleName);
       if (!role) return;
-      const ownership = ownershipOf(role.Tags, opts.target);
-      if (ownership === 'foreign' || ownership === 'other-target') {
-        ctx.logger.warn({ role: opts.roleName }, 'the role is not owned by creds for this target; left alone');
-        return;
-      }
-      if (ownership === 'adopted') {
-        if (out?.replacedTrustPolicy !== undefined) {
-          await awsCall('iam:UpdateAssumeRolePolicy', () =>
-            iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: opts.roleName, PolicyDocument: out.replacedTrustPolicy })),
-          );
-        }
-        await untagRole(iam, opts.roleName, [TAGS.managedBy, TAGS.target, TAGS.adopted]);
-        return;
-      }
-      await deleteOwnedRole(iam, opts.roleName, opts.managedPolicyArns);
+      const previous = out?.replacedTrustPolicy;
+      await releasePrincipal(ctx, iamRole(opts.roleName), role.Tags, opts.target, {
+        managedPolicyArns: opts.managedPolicyArns,
+        restoreAdopted: async () => {
+          if (previous === undefined) return;
+          await awsCall('iam:UpdateAssumeRolePolicy', () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: opts.roleName, PolicyDocument: previous })));
+        },
+      });
     },
 
     async check(ctx) {

@@ -1,9 +1,9 @@
 import { CredsError, type Step } from '@creds/core';
 import type { AwsEnv } from '../env.js';
-import { deleteInlinePolicy, detachPolicy, getUser, listAccessKeys, retireAccessKey, untagUser } from '../ops.js';
+import { getUser, listAccessKeys, retireAccessKey } from '../ops.js';
 import { ownershipOf, TAGS } from '../ownership.js';
+import { deleteInlinePolicy, deleteOwnedPrincipal, detachPolicy, iamUser, untagPrincipal } from '../principal.js';
 import { validateAll, validatePolicyArn, validatePolicyName, validateUserName } from '../validate.js';
-import { deleteOwnedUser } from './user.js';
 
 // Teardown as steps whose apply removes things (s22–s24 of the Python original). They have no undo:
 // a deleted key's secret cannot come back.
@@ -69,9 +69,9 @@ export function deletePoliciesStep<Env extends AwsEnv = AwsEnv>(opts: DeletePoli
     ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
     async apply(ctx) {
       const { iam } = ctx.env.aws;
-      const deletedInline = opts.policyName ? await deleteInlinePolicy(iam, opts.userName, opts.policyName) : false;
+      const deletedInline = opts.policyName ? await deleteInlinePolicy(iam, iamUser(opts.userName), opts.policyName) : false;
       const detached: string[] = [];
-      for (const arn of opts.policyArns ?? []) if (await detachPolicy(iam, opts.userName, arn)) detached.push(arn);
+      for (const arn of opts.policyArns ?? []) if (await detachPolicy(iam, iamUser(opts.userName), arn)) detached.push(arn);
       return { deletedInline, detached };
     },
   };
@@ -102,7 +102,7 @@ export function deleteUserStep<Env extends AwsEnv = AwsEnv>(opts: DeleteUserStep
       if (!user) return { deleted: false, untagged: false };
       const ownership = ownershipOf(user.Tags, opts.target);
       if (ownership === 'adopted' && !opts.force) {
-        await untagUser(iam, opts.userName, [TAGS.managedBy, TAGS.target, TAGS.adopted, TAGS.keyPending]);
+        await untagPrincipal(iam, iamUser(opts.userName), Object.values(TAGS));
         return { deleted: false, untagged: true };
       }
       if ((ownership === 'foreign' || ownership === 'other-target') && !opts.force) {
@@ -111,7 +111,7 @@ export function deleteUserStep<Env extends AwsEnv = AwsEnv>(opts: DeleteUserStep
           hint: 'delete it yourself, or pass force: true (--force) if it really should go',
         });
       }
-      return { deleted: await deleteOwnedUser(ctx.env, opts.userName), untagged: false };
+      return { deleted: await deleteOwnedPrincipal(iam, iamUser(opts.userName)), untagged: false };
     },
   };
 }

@@ -1,9 +1,10 @@
-import { CreateUserCommand, DeleteUserCommand, PutUserPermissionsBoundaryCommand, type Tag, type User } from '@aws-sdk/client-iam';
+import { CreateUserCommand, PutUserPermissionsBoundaryCommand, type Tag, type User } from '@aws-sdk/client-iam';
 import { type Change, CredsError, type Step, type StepContext, ValidationError } from '@creds/core';
 import type { AwsEnv } from '../env.js';
-import { AwsError, awsCall } from '../errors.js';
-import { deleteBlockers, detachPolicy, getUser, listInlinePolicyNames, retireAccessKey, untagUser, deleteInlinePolicy, listAccessKeys, tagUser } from '../ops.js';
+import { awsCall } from '../errors.js';
+import { getUser } from '../ops.js';
 import { type Ownership, ownershipOf, ownershipTags, TAGS } from '../ownership.js';
+import { iamUser, planTags, releasePrincipal, tagPrincipal, untagPrincipal } from '../principal.js';
 import { validateAll, validatePath, validatePolicyArn, validateTags, validateUserName } from '../validate.js';
 
 export interface IamUserStepOptions {
@@ -41,25 +42,6 @@ export function validateTarget(target: string, field = 'target'): void {
   }
 }
 
-interface TagPlan {
-  set: Record<string, string>;
-  remove: string[];
-}
-
-function planTags(existing: readonly Tag[], desired: Record<string, string>, prune: boolean): TagPlan {
-  const byLower = new Map(existing.map((t) => [t.Key!.toLowerCase(), t]));
-  const set: Record<string, string> = {};
-  for (const [key, value] of Object.entries(desired)) {
-    const have = byLower.get(key.toLowerCase());
-    if (!have || have.Value !== value || have.Key !== key) set[key] = value;
-  }
-  const wanted = new Set(Object.keys(desired).map((k) => k.toLowerCase()));
-  const remove = prune
-    ? existing.map((t) => t.Key!).filter((k) => !wanted.has(k.toLowerCase()) && !k.toLowerCase().startsWith('creds:'))
-    : [];
-  return { set, remove };
-}
-
 function notOwnedError(opts: IamUserStepOptions, ownership: Ownership, tags: readonly Tag[]): CredsError {
   if (ownership === 'other-target') {
     const other = tags.find((t) => t.Key === TAGS.target)?.Value;
@@ -90,7 +72,7 @@ async function inspect(ctx: StepContext<AwsEnv>, opts: IamUserStepOptions) {
   return { user, adopted, plan, boundaryChange } as const;
 }
 
-function output(user: User, created: boolean, adopted: boolean, plan?: TagPlan): IamUserOutput {
+function output(user: User, created: boolean, adopted: boolean, plan?: ReturnType<typeof planTags>): IamUserOutput {
   return {
     userName: user.UserName!,
     arn: user.Arn!,
@@ -100,31 +82,6 @@ function output(user: User, created: boolean, adopted: boolean, plan?: TagPlan):
     tagsSet: Object.keys(plan?.set ?? {}),
     tagsRemoved: plan?.remove ?? [],
   };
-}
-
-/** Deletes an owned user after clearing its keys, inline policies and the listed managed policies. */
-export async function deleteOwnedUser(env: AwsEnv, userName: string, managedPolicyArns: readonly string[] = []): Promise<boolean> {
-  const { iam } = env.aws;
-  for (const key of await listAccessKeys(iam, userName)) await retireAccessKey(iam, userName, key.accessKeyId);
-  for (const name of await listInlinePolicyNames(iam, userName)) await deleteInlinePolicy(iam, userName, name);
-  for (const arn of managedPolicyArns) await detachPolicy(iam, userName, arn);
-  try {
-    await awsCall('iam:DeleteUser', () => iam.send(new DeleteUserCommand({ UserName: userName })));
-    return true;
-  } catch (error) {
-    if (error instanceof AwsError && error.code === 'NO_SUCH_ENTITY') return false;
-    if (error instanceof AwsError && error.code === 'DELETE_CONFLICT') {
-      const blockers = await deleteBlockers(iam, userName);
-      throw new AwsError(`IAM user ${userName} cannot be deleted: it still has ${blockers.join(', ') || 'something IAM did not name'}`, {
-        code: 'DELETE_CONFLICT',
-        action: 'iam:DeleteUser',
-        awsCode: error.awsCode,
-        hint: 'remove those (they were not made by creds, so creds leaves them), then run again',
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }
 
 /** The IAM user, tagged as creds' own. Adopts an existing user only when it is owned or `adopt` is set. */
@@ -163,8 +120,8 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
       if (opts.path !== undefined && user.Path !== opts.path) {
         ctx.logger.warn({ user: opts.userName, have: user.Path, want: opts.path }, 'the user exists under another path; creds does not move users');
       }
-      await tagUser(iam, opts.userName, plan.set);
-      await untagUser(iam, opts.userName, plan.remove);
+      await tagPrincipal(iam, iamUser(opts.userName), plan.set);
+      await untagPrincipal(iam, iamUser(opts.userName), plan.remove);
       if (boundaryChange) {
         await awsCall('iam:PutUserPermissionsBoundary', () =>
           iam.send(new PutUserPermissionsBoundaryCommand({ UserName: opts.userName, PermissionsBoundary: opts.permissionsBoundary })),
@@ -174,19 +131,8 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
     },
 
     async undo(ctx) {
-      const { iam } = ctx.env.aws;
-      const user = await getUser(iam, opts.userName);
-      if (!user) return;
-      const ownership = ownershipOf(user.Tags, opts.target);
-      if (ownership === 'foreign' || ownership === 'other-target') {
-        ctx.logger.warn({ user: opts.userName }, 'the user is not owned by creds for this target; left alone');
-        return;
-      }
-      if (ownership === 'adopted') {
-        await untagUser(iam, opts.userName, [TAGS.managedBy, TAGS.target, TAGS.adopted, TAGS.keyPending]);
-        return;
-      }
-      await deleteOwnedUser(ctx.env, opts.userName, opts.managedPolicyArns);
+      const user = await getUser(ctx.env.aws.iam, opts.userName);
+      if (user) await releasePrincipal(ctx, iamUser(opts.userName), user.Tags, opts.target, { managedPolicyArns: opts.managedPolicyArns });
     },
 
     async check(ctx) {
