@@ -2,9 +2,10 @@ import { newKeyPair } from './crypto.js';
 import { timestamp } from './http.js';
 import type { Faults, RateLimits } from './limits.js';
 import { canonicalName } from './names.js';
+import { RUN_CONCLUSIONS, RUN_STATUSES, runsOf, secretsVisibleTo } from './runs.js';
 import { findRepo, findScope, refFromControl, repoKey } from './scopes.js';
-import type { GitHubSandbox, SandboxRepoOptions, SandboxScope, SandboxTokenOptions } from './types.js';
-import type { ScopeState, WorldState, WorldStore } from './world.js';
+import type { GitHubSandbox, SandboxRepoOptions, SandboxRun, SandboxScope, SandboxTokenOptions } from './types.js';
+import type { RepoState, RunRecord, ScopeState, WorldState, WorldStore } from './world.js';
 
 type Control = Omit<GitHubSandbox, 'url' | 'port' | 'close' | 'requests' | 'counts' | 'resetLog'>;
 
@@ -17,6 +18,10 @@ function nextKeyId(world: WorldState): string {
   return `568250167242549${String(world.nextKeyId++).padStart(4, '0')}`;
 }
 
+function runView(run: RunRecord): SandboxRun {
+  return structuredClone(run);
+}
+
 /** The sandbox-only control API: set up the world, look behind GitHub's back, inject faults. */
 export function createControl(store: WorldStore, limits: RateLimits, faults: Faults): Control {
   const scopeIn = (world: WorldState, scope: SandboxScope): ScopeState => {
@@ -27,7 +32,76 @@ export function createControl(store: WorldStore, limits: RateLimits, faults: Fau
     }
   };
 
+  const repoIn = (world: WorldState, owner: string, repo: string): RepoState => {
+    try {
+      return findRepo(world, owner, repo);
+    } catch {
+      throw new Error(`sandbox: no such repository ${owner}/${repo}; add it first`);
+    }
+  };
+  const runIn = (world: WorldState, owner: string, repo: string, runId: number): { repo: RepoState; run: RunRecord } => {
+    const state = repoIn(world, owner, repo);
+    const run = runsOf(state).find((r) => r.id === runId);
+    if (!run) throw new Error(`sandbox: ${owner}/${repo} has no run ${runId}`);
+    return { repo: state, run };
+  };
+  /** A run reads its secrets once, when it leaves the queue. */
+  const begin = (world: WorldState, repo: RepoState, run: RunRecord, at: string) => {
+    run.runStartedAt = at;
+    run.secrets = secretsVisibleTo(world, repo, run.environment);
+  };
+  const setRunStatus: Control['setRunStatus'] = (owner, repo, runId, status, conclusion) =>
+    store.mutate((world) => {
+      if (!RUN_STATUSES.includes(status)) throw new Error(`sandbox: run status ${status} is not one of ${RUN_STATUSES.join(', ')}`);
+      if (conclusion !== undefined && !RUN_CONCLUSIONS.includes(conclusion)) throw new Error(`sandbox: run conclusion ${conclusion} is unknown`);
+      const found = runIn(world, owner, repo, runId);
+      const { run } = found;
+      if (run.status === 'completed') throw new Error(`sandbox: run ${runId} of ${owner}/${repo} is already completed`);
+      const at = timestamp();
+      if (status === 'in_progress' && run.secrets === undefined) begin(world, found.repo, run, at);
+      run.status = status;
+      run.conclusion = status === 'completed' ? (conclusion ?? 'success') : null;
+      run.updatedAt = at;
+      return runView(run);
+    });
+
   return {
+    startRun(owner, repo, options = {}) {
+      return store.mutate((world) => {
+        const state = repoIn(world, owner, repo);
+        const status = options.status ?? 'in_progress';
+        if (!RUN_STATUSES.includes(status) || (status as string) === 'completed') throw new Error(`sandbox: a run cannot start as ${status}`);
+        if (options.environment !== undefined && !state.environments[options.environment]) {
+          throw new Error(`sandbox: ${owner}/${repo} has no environment ${options.environment}`);
+        }
+        const runs = runsOf(state);
+        const at = timestamp(options.createdAt ?? Date.now());
+        const run: RunRecord = {
+          id: world.nextId++,
+          runNumber: runs.length + 1,
+          name: options.name ?? 'CI',
+          event: options.event ?? 'push',
+          headBranch: options.branch ?? 'main',
+          status,
+          conclusion: null,
+          createdAt: at,
+          updatedAt: at,
+          ...(options.environment !== undefined ? { environment: options.environment } : {}),
+        };
+        if (status === 'in_progress') begin(world, state, run, at);
+        runs.push(run);
+        return runView(run);
+      });
+    },
+    setRunStatus,
+    finishRun: (owner, repo, runId, conclusion = 'success') => setRunStatus(owner, repo, runId, 'completed', conclusion),
+    run(owner, repo, runId) {
+      const run = runsOf(repoIn(store.read(), owner, repo)).find((r) => r.id === runId);
+      return run ? runView(run) : undefined;
+    },
+    runs(owner, repo) {
+      return runsOf(repoIn(store.read(), owner, repo)).map(runView);
+    },
     addToken(token: SandboxTokenOptions) {
       store.mutate((world) => {
         world.tokens[token.token] = {

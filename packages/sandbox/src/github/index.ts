@@ -9,5 +9,9 @@ export type {
   SandboxRequestLogEntry,
   SandboxScope,
   SandboxTokenOptions,
+  SandboxRun,
+  SandboxRunConclusion,
+  SandboxRunStatus,
   SandboxSecretInfo,
+  StartRunOptions,
 } from './types.js';

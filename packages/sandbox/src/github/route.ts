@@ -6,6 +6,10 @@ export interface RouteContext {
   /** Path parameters, URL-decoded, by name. */
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The server's own URL as the client reached it (`http://127.0.0.1:PORT`), for links. */
+  baseUrl: string;
+  /** The request path without the query. */
+  path: string;
   body: string;
   token: TokenState;
   store: WorldStore;
@@ -49,4 +53,24 @@ export function page<T>(items: T[], query: URLSearchParams): T[] {
   const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
   const pageNo = Math.max(1, Number(query.get('page') ?? 1) || 1);
   return items.slice((pageNo - 1) * perPage, pageNo * perPage);
+}
+
+/**
+ * One page of a list, with GitHub's `Link` header (`rel="next"`, `"last"`, `"first"`, `"prev"`),
+ * which Octokit's paginate follows.
+ */
+export function pageWithLinks<T>(items: T[], ctx: Pick<RouteContext, 'query' | 'baseUrl' | 'path'>): { items: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(100, Math.max(1, Number(ctx.query.get('per_page') ?? 30) || 30));
+  const pageNo = Math.max(1, Number(ctx.query.get('page') ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const link = (n: number, rel: string) => {
+    const query = new URLSearchParams(ctx.query);
+    query.set('per_page', String(perPage));
+    query.set('page', String(n));
+    return `<${ctx.baseUrl}${ctx.path}?${query.toString()}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (pageNo < last) links.push(link(pageNo + 1, 'next'), link(last, 'last'));
+  if (pageNo > 1) links.push(link(1, 'first'), link(Math.min(pageNo - 1, last), 'prev'));
+  return { items: page(items, ctx.query), headers: links.length > 0 ? { link: links.join(', ') } : {} };
 }

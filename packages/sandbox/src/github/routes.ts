@@ -1,5 +1,6 @@
 import { getRepo, getUser } from './meta.js';
 import { type Route, route } from './route.js';
+import { getRun, listOrgRepos, listRuns } from './runs.js';
 import {
   addSelectedRepo,
   deleteSecret,
@@ -21,6 +22,9 @@ const ORG = '/orgs/:org/actions';
 export const routes: readonly Route[] = [
   route('GET /user', getUser),
   route('GET /repos/:owner/:repo', getRepo),
+  route('GET /orgs/:org/repos', listOrgRepos),
+  route(`GET ${REPO}/runs`, listRuns),
+  route(`GET ${REPO}/runs/:runId`, getRun),
   ...[REPO, ENV, ORG].flatMap((base) => [
     route(`GET ${base}/secrets/public-key`, getPublicKey),
     route(`GET ${base}/secrets`, listSecrets),

@@ -73,6 +73,8 @@ export async function startGitHubServer(options: GitHubSandboxOptions = {}): Pro
         method,
         params: found.params,
         query: url.searchParams,
+        baseUrl: `http://${req.headers.host ?? `${host}:${port}`}`,
+        path: url.pathname,
         body,
         token,
         store,

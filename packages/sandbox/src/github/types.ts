@@ -98,6 +98,39 @@ export interface SandboxSecretInfo {
   selectedRepositoryIds?: number[];
 }
 
+export type SandboxRunStatus = 'requested' | 'queued' | 'pending' | 'waiting' | 'in_progress' | 'completed';
+export type SandboxRunConclusion = 'success' | 'failure' | 'cancelled' | 'neutral' | 'skipped' | 'stale' | 'timed_out' | 'action_required';
+
+export interface StartRunOptions {
+  /** The workflow's name; `CI` by default. */
+  name?: string;
+  /** `in_progress` by default; a run that is not yet `in_progress` has no secrets yet. */
+  status?: Exclude<SandboxRunStatus, 'completed'>;
+  event?: string;
+  branch?: string;
+  /** The run's job uses this environment (its secrets win over the repository's). */
+  environment?: string;
+  /** Epoch ms of creation (now by default), for runs made "earlier". */
+  createdAt?: number;
+}
+
+/** A workflow run as the control API shows it. */
+export interface SandboxRun {
+  id: number;
+  runNumber: number;
+  name: string;
+  status: SandboxRunStatus;
+  conclusion: SandboxRunConclusion | null;
+  createdAt: string;
+  updatedAt: string;
+  runStartedAt?: string;
+  /**
+   * The secret values the run was given when it started (GitHub hands a run its secrets then, and
+   * it keeps them to its end). Absent while it waits in the queue. Sandbox only.
+   */
+  secrets?: Record<string, string>;
+}
+
 export interface GitHubSandbox {
   /** Base URL for Octokit's `baseUrl` and GITHUB_API_URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
@@ -127,6 +160,16 @@ export interface GitHubSandbox {
   setSecretValue(scope: SandboxScope, name: string, value: string): void;
   deleteSecretDirectly(scope: SandboxScope, name: string): void;
   variable(scope: SandboxScope, name: string): { name: string; value: string; createdAt: string; updatedAt: string } | undefined;
+
+  /** A workflow run of the repository, in progress (with its secrets read now) unless `status` says otherwise. */
+  startRun(owner: string, repo: string, options?: StartRunOptions): SandboxRun;
+  /** Moves a run on: `in_progress` (it reads its secrets now, if it had not) or `completed`. */
+  setRunStatus(owner: string, repo: string, runId: number, status: SandboxRunStatus, conclusion?: SandboxRunConclusion): SandboxRun;
+  /** Completes a run (`success` by default). */
+  finishRun(owner: string, repo: string, runId: number, conclusion?: SandboxRunConclusion): SandboxRun;
+  run(owner: string, repo: string, runId: number): SandboxRun | undefined;
+  /** The repository's runs, oldest first. */
+  runs(owner: string, repo: string): SandboxRun[];
 
   setLatency(ms: number): void;
   setErrorRate(rate: number): void;

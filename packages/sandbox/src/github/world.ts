@@ -28,12 +28,36 @@ export interface ScopeState {
   variables: Record<string, VariableRecord>;
 }
 
+/** A workflow run's status (`GET …/actions/runs?status=`): the live ones, then `completed`. */
+export type RunStatus = 'requested' | 'queued' | 'pending' | 'waiting' | 'in_progress' | 'completed';
+export type RunConclusion = 'success' | 'failure' | 'cancelled' | 'neutral' | 'skipped' | 'stale' | 'timed_out' | 'action_required';
+
+/** One workflow run. A run reads its secrets when it starts: `secrets` is what it got then. */
+export interface RunRecord {
+  id: number;
+  runNumber: number;
+  name: string;
+  event: string;
+  headBranch: string;
+  status: RunStatus;
+  conclusion: RunConclusion | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Set when the run left the queue. */
+  runStartedAt?: string;
+  environment?: string;
+  /** Secret values (by upper-case name) the run was given when it started; absent while queued. */
+  secrets?: Record<string, string>;
+}
+
 export interface RepoState extends ScopeState {
   id: number;
   owner: string;
   name: string;
   private: boolean;
   environments: Record<string, ScopeState>;
+  /** Absent in state files written before runs existed. */
+  runs?: RunRecord[];
 }
 
 export interface OrgState extends ScopeState {
