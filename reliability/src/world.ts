@@ -58,6 +58,8 @@ export interface WorldOptions {
 }
 
 const ROOT_TMP = join(tmpdir(), 'creds-reliability');
+/** Real ms per sandbox ms for IAM's key propagation. */
+export const PROPAGATION_TIME_SCALE = 0.02;
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   mkdirSync(ROOT_TMP, { recursive: true });
@@ -77,7 +79,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       writeFileSync(join(dir, 'creds.config.json'), `${JSON.stringify(options.config ?? CONFIG, null, 2)}\n`);
     }
   }
-  const iam = await startIamServer({ stateFile: join(worldDir, 'iam.json'), ...options.iamOptions });
+  // New keys are refused for AWS's 10 s of propagation (the sandbox's default), 200 ms of real time here.
+  const iam = await startIamServer({ stateFile: join(worldDir, 'iam.json'), timeScale: PROPAGATION_TIME_SCALE, ...options.iamOptions });
   const github = await startGitHubServer({
     stateFile: join(worldDir, 'github.json'),
     ...(options.template ? {} : { tokens: [{ token, login: 'octocat', ...options.token }] }),

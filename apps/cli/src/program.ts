@@ -47,6 +47,12 @@ function port(value: string): number {
   return n;
 }
 
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n > 3600) throw new InvalidArgumentError('must be a number of seconds from 0 to 3600');
+  return n;
+}
+
 function duration(value: string): string {
   if (!/^\d+[dhm]$/.test(value)) throw new InvalidArgumentError('must be a duration such as 90d, 12h or 30m');
   return value;
@@ -273,11 +279,13 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
     .option('--iam-port <n>', 'port of the IAM/STS server', port)
     .option('--github-port <n>', 'port of the GitHub server', port)
     .option('--memory', 'keep the world in memory instead of .creds/sandbox/')
+    .option('--propagation-delay <seconds>', "how long IAM refuses a new access key, in sandbox seconds (default 10, AWS's usual)", seconds)
     .addHelpText(
       'after',
       examples([
         'creds sandbox',
         'creds sandbox --iam-port 4566 --github-port 4567',
+        'creds sandbox --propagation-delay 0',
         '# then, in another shell: paste the printed exports, and run creds (or the aws CLI) as usual',
       ]),
     )
@@ -339,4 +347,5 @@ export interface SandboxFlags {
   iamPort?: number;
   githubPort?: number;
   memory?: boolean;
+  propagationDelay?: number;
 }

@@ -15,7 +15,8 @@ let env: NodeJS.ProcessEnv;
 
 beforeEach(async () => {
   dir = await tempDir();
-  iam = await startIamServer();
+  // New keys propagate for the default 10 s of sandbox time, 200 ms here.
+  iam = await startIamServer({ timeScale: 0.02 });
   github = await startGitHubServer({ tokens: [{ token: TOKEN }], repos: [{ owner: 'octo-org', name: 'demo' }] });
   env = { ...iam.env(), GITHUB_API_URL: github.url, GH_TOKEN: TOKEN };
 });

@@ -23,7 +23,8 @@ afterEach(async () => {
 });
 
 export async function world(options: Parameters<typeof startIamServer>[0] = {}, maxAttempts = 3): Promise<World> {
-  const sandbox = await startIamServer({ seed: 7, ...options });
+  // New keys are refused for the default 10 s of sandbox time, which lasts 100 ms here.
+  const sandbox = await startIamServer({ seed: 7, timeScale: 0.01, ...options });
   open.push(sandbox);
   const store = new MemoryStore();
   const aws = createAwsClients({

@@ -196,7 +196,7 @@ describe('access key step', () => {
 
 describe('verify and preflight', () => {
   it('waits out the propagation delay, bounded', async () => {
-    const w = await world({ propagationDelayMs: 1_200 });
+    const w = await world({ propagationDelayMs: 1_200, timeScale: 1 });
     await apply(w, iamUserStep({ userName: USER, target: TARGET }));
     await apply(w, accessKeyStep({ userName: USER, storeName: 'octo-app' }));
     const progress: string[] = [];
@@ -210,7 +210,7 @@ describe('verify and preflight', () => {
   });
 
   it('gives up with a clear error after the bound', async () => {
-    const w = await world({ propagationDelayMs: 60_000 });
+    const w = await world({ propagationDelayMs: 60_000, timeScale: 1 });
     await apply(w, iamUserStep({ userName: USER, target: TARGET }));
     await apply(w, accessKeyStep({ userName: USER, storeName: 'octo-app' }));
     const started = Date.now();

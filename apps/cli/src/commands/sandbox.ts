@@ -17,6 +17,7 @@ export async function sandbox(ctx: CliContext, flags: SandboxFlags): Promise<num
     dir: config.dir,
     targets: config.targets,
     memory: Boolean(flags.memory),
+    ...(flags.propagationDelay !== undefined ? { propagationDelayMs: flags.propagationDelay * 1000 } : {}),
     ...(iamPort !== undefined ? { iamPort } : {}),
     ...(githubPort !== undefined ? { githubPort } : {}),
   });

@@ -28,9 +28,11 @@ export interface EmbeddedSandboxOptions {
   memory?: boolean;
   iamPort?: number;
   githubPort?: number;
+  /** How long a new access key is refused, in sandbox ms (default: the sandbox's 10 s, or CREDS_SANDBOX_PROPAGATION_MS). */
+  propagationDelayMs?: number;
 }
 
-/** Real milliseconds per GitHub millisecond in the sandbox, unless CREDS_SANDBOX_TIME_SCALE says. */
+/** Real milliseconds per sandbox millisecond (GitHub's waits, IAM's propagation), unless CREDS_SANDBOX_TIME_SCALE says. */
 const SANDBOX_TIME_SCALE = 0.05;
 
 /**
@@ -40,8 +42,8 @@ const SANDBOX_TIME_SCALE = 0.05;
  */
 export async function startEmbeddedSandbox(options: EmbeddedSandboxOptions): Promise<EmbeddedSandbox> {
   const { startGitHubServer, startIamServer } = await import('@creds/sandbox');
-  // GitHub's waits (1 s between writes, rate-limit windows) run faster in the sandbox, on one clock
-  // for server and client.
+  // GitHub's waits (1 s between writes, rate-limit windows) and IAM's key propagation run faster in
+  // the sandbox, on one clock for servers and client.
   const timeScale = Number(process.env['CREDS_SANDBOX_TIME_SCALE']) || SANDBOX_TIME_SCALE;
   let stateDir: string | undefined;
   if (!options.memory) {
@@ -50,7 +52,10 @@ export async function startEmbeddedSandbox(options: EmbeddedSandboxOptions): Pro
     stateDir = statePaths(options.dir).sandbox;
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
   }
+  // A new key is refused for AWS's 10 s of propagation, on the same faster clock.
   const iam = await startIamServer({
+    timeScale,
+    ...(options.propagationDelayMs !== undefined ? { propagationDelayMs: options.propagationDelayMs } : {}),
     ...(stateDir ? { stateFile: join(stateDir, 'iam.json') } : {}),
     ...(options.iamPort !== undefined ? { port: options.iamPort } : {}),
   });

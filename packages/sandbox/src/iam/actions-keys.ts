@@ -46,6 +46,7 @@ export const keyActions: Record<string, ActionHandler> = {
         accessKeyId: ids.accessKey(ctx.random),
         secretAccessKey: ids.secret(ctx.random),
         createdAt: ctx.now,
+        usableAt: ctx.now + ctx.propagationMs,
       });
       return {
         AccessKey: {

@@ -26,14 +26,13 @@ export function parseAuthorization(header: string | undefined): { accessKeyId: s
 
 /**
  * Who the key belongs to: a principal (the administrator) or an IAM user of this world. Unknown
- * and inactive keys, and keys younger than the propagation delay, are refused like AWS does.
+ * and inactive keys, and keys still propagating (made less than the propagation delay ago, as it
+ * was when the key was made), are refused like AWS does.
  */
 export function authenticate(
   state: IamState,
   header: string | undefined,
   now: number,
-  propagationDelayMs: number,
-  service: 'iam' | 'sts',
 ): Caller {
   const { accessKeyId, region } = parseAuthorization(header);
   const principal = state.principals.find((p) => p.accessKeyId === accessKeyId);
@@ -42,10 +41,9 @@ export function authenticate(
   }
   const found = findKey(state, accessKeyId);
   if (found === undefined) throw new IamFault('InvalidClientTokenId', INVALID_TOKEN);
-  if (found.key.status !== 'Active' || now - found.key.createdAt < propagationDelayMs) {
+  if (found.key.status !== 'Active' || now < (found.key.usableAt ?? found.key.createdAt)) {
     throw new IamFault('InvalidClientTokenId', INVALID_TOKEN);
   }
-  found.key.lastUsed = { at: now, service, region };
   return { accessKeyId, arn: userArn(state, found.user), userId: found.user.userId, userName: found.user.userName, region };
 }
 

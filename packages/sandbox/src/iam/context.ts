@@ -22,6 +22,8 @@ export interface ActionContext {
   caller: Caller;
   random: Random;
   now: number;
+  /** How long a key made now stays refused, in real ms (the delay on the sandbox's clock). */
+  propagationMs: number;
 }
 
 export interface ActionHandler {

@@ -29,7 +29,10 @@ export interface IamControl {
   readonly admin: { accessKeyId: string; secretAccessKey: string; arn: string };
   setLatency(ms: number): void;
   setErrorRate(rate: number, codes?: string[]): void;
+  /** How long keys made from now on are refused, in sandbox ms (real ms = ms × the server's time scale). */
   setPropagationDelay(ms: number): void;
+  /** The propagation delay in sandbox ms and the time scale it runs on. */
+  propagation(): { delayMs: number; timeScale: number };
   /** The next matching call(s) fail with this error. */
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
@@ -62,8 +65,10 @@ export function createControl(holder: StateHolder, settings: RuntimeSettings, ra
       if (codes) settings.errorCodes = codes;
     },
     setPropagationDelay: (ms) => {
+      if (!(ms >= 0)) throw new Error(`sandbox: propagation delay ${ms} is not a non-negative number of ms`);
       settings.propagationDelayMs = ms;
     },
+    propagation: () => ({ delayMs: settings.propagationDelayMs, timeScale: settings.timeScale }),
     injectFault: (fault) => {
       settings.faults.push({ ...fault, remaining: fault.times ?? 1 });
     },

@@ -1,4 +1,4 @@
-export { startIamServer } from './server.js';
+export { DEFAULT_PROPAGATION_DELAY_MS, startIamServer } from './server.js';
 export type { IamSandbox } from './server.js';
 export type { AddKeyInput, AddUserInput, IamControl } from './control.js';
 export { CallLog } from './calls.js';

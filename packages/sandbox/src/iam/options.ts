@@ -18,8 +18,16 @@ export interface IamServerOptions {
   host?: string;
   /** Keep the world in this JSON file (re-read on every request, written atomically). */
   stateFile?: string;
-  /** New access keys fail with InvalidClientTokenId for this long (ms). */
+  /**
+   * New access keys are refused by STS and IAM (InvalidClientTokenId) for this long after
+   * CreateAccessKey, in sandbox ms: 10,000 by default, as AWS commonly takes 10-15 s. 0 turns it off.
+   */
   propagationDelayMs?: number;
+  /**
+   * Real milliseconds per sandbox millisecond for the propagation delay: 0.01 makes its 10 s last
+   * 100 ms. Default from CREDS_SANDBOX_TIME_SCALE, else 1 (the GitHub server reads the same variable).
+   */
+  timeScale?: number;
   /** Added to every call (ms). */
   latencyMs?: number;
   /** Fraction (0..1) of calls that fail with Throttling or ServiceFailure. */
@@ -37,7 +45,7 @@ export interface IamServerOptions {
 
 /**
  * Fault injection from the environment, for servers started by scripts:
- * CREDS_SANDBOX_LATENCY_MS, CREDS_SANDBOX_ERROR_RATE, CREDS_SANDBOX_PROPAGATION_MS,
+ * CREDS_SANDBOX_LATENCY_MS, CREDS_SANDBOX_ERROR_RATE, CREDS_SANDBOX_PROPAGATION_MS, CREDS_SANDBOX_TIME_SCALE,
  * CREDS_SANDBOX_STATE_FILE, CREDS_SANDBOX_SEED, CREDS_SANDBOX_ACCOUNT_ID and
  * CREDS_SANDBOX_FAULTS (`CreateAccessKey=ServiceFailure*2,CreateUser=Throttling`).
  * Options given in code win.
@@ -57,6 +65,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): IamServerO
   if (rate !== undefined) out.errorRate = rate;
   const propagation = num('CREDS_SANDBOX_PROPAGATION_MS');
   if (propagation !== undefined) out.propagationDelayMs = propagation;
+  const scale = num('CREDS_SANDBOX_TIME_SCALE');
+  if (scale !== undefined && scale > 0) out.timeScale = scale;
   const seed = num('CREDS_SANDBOX_SEED');
   if (seed !== undefined) out.seed = seed;
   if (env['CREDS_SANDBOX_STATE_FILE']) out.stateFile = env['CREDS_SANDBOX_STATE_FILE'];

@@ -7,6 +7,7 @@ import { policyActions } from './actions-policies.js';
 import { roleActions } from './actions-roles.js';
 import { stsActions } from './actions-sts.js';
 import { userActions } from './actions-users.js';
+import { findKey } from './actions-keys.js';
 import { authenticate, authorize } from './auth.js';
 import { CallLog } from './calls.js';
 import type { ActionHandler } from './context.js';
@@ -22,6 +23,9 @@ const IAM_VERSION = '2010-05-08';
 const STS_VERSION = '2011-06-15';
 const NAMESPACE = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' };
 const IAM_ACTIONS: Record<string, ActionHandler> = { ...userActions, ...policyActions, ...keyActions, ...oidcActions, ...roleActions };
+
+/** How long a new access key is refused (sandbox ms), unless told otherwise: AWS commonly takes 10-15 s. */
+export const DEFAULT_PROPAGATION_DELAY_MS = 10_000;
 
 export interface IamSandbox extends IamControl {
   /** `http://127.0.0.1:PORT` — point both AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS at it. */
@@ -39,20 +43,24 @@ export interface RuntimeSettings {
   latencyMs: number;
   errorRate: number;
   errorCodes: string[];
+  /** In sandbox ms; real ms = propagationDelayMs × timeScale. */
   propagationDelayMs: number;
+  timeScale: number;
   faults: Array<FaultSpec & { remaining: number }>;
 }
 
 /** Starts the IAM + STS server (AWS Query protocol) on 127.0.0.1 and a free port by default. */
 export async function startIamServer(options: IamServerOptions = {}): Promise<IamSandbox> {
   const opts = { ...optionsFromEnv(), ...options };
+  if (opts.timeScale !== undefined && !(opts.timeScale > 0)) throw new Error('timeScale must be a positive number');
   const random = createRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
   const holder = new StateHolder(initialState(opts, random), opts.stateFile);
   const settings: RuntimeSettings = {
     latencyMs: opts.latencyMs ?? 0,
     errorRate: opts.errorRate ?? 0,
     errorCodes: opts.errorCodes ?? ['Throttling', 'ServiceFailure'],
-    propagationDelayMs: opts.propagationDelayMs ?? 0,
+    propagationDelayMs: opts.propagationDelayMs ?? DEFAULT_PROPAGATION_DELAY_MS,
+    timeScale: opts.timeScale ?? 1,
     faults: (opts.faults ?? []).map((f) => ({ ...f, remaining: f.times ?? 1 })),
   };
   const calls = new CallLog();
@@ -77,6 +85,17 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
 
     const requestId = ids.request(random);
     let accessKeyId: string | undefined;
+    let usedBy: { accessKeyId: string; at: number; service: string; region: string } | undefined;
+    // A user key that authenticated counts as used (GetAccessKeyLastUsed) whatever the call's
+    // outcome; the use is written to the world even for reads.
+    const recordUse = () => {
+      const use = usedBy;
+      if (use === undefined) return;
+      holder.use(true, (state) => {
+        const found = findKey(state, use.accessKeyId);
+        if (found) found.key.lastUsed = { at: use.at, service: use.service, region: use.region };
+      });
+    };
     try {
       if (req.method !== 'POST') throw new IamFault('InvalidAction', 'Only POST with a form-encoded body is supported.');
       if (action === '') throw new IamFault('MissingAction', 'Missing Action');
@@ -87,18 +106,21 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
         const now = Date.now();
         const caller = handler?.anonymous
           ? { accessKeyId: '', arn: 'anonymous', userId: 'anonymous', region: 'us-east-1' }
-          : authenticate(state, req.headers.authorization, now, settings.propagationDelayMs, service);
+          : authenticate(state, req.headers.authorization, now);
         accessKeyId = caller.accessKeyId;
+        if (caller.userName !== undefined) usedBy = { accessKeyId: caller.accessKeyId, at: now, service, region: caller.region };
         if (!handler) throw new IamFault('InvalidAction', `Could not find operation ${action} for version ${version}`);
         authorize(state, caller, service, action);
         injected(action);
-        return handler.handle({ state, params, caller, random, now });
+        return handler.handle({ state, params, caller, random, now, propagationMs: settings.propagationDelayMs * settings.timeScale });
       });
+      recordUse();
       calls.record({ service, action, write, status: 200, ...(accessKeyId ? { accessKeyId } : {}) });
       res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(successXml(action, NAMESPACE[service], result, requestId));
     } catch (error) {
       if (!(error instanceof IamFault)) throw error;
+      recordUse();
       calls.record({ service, action, write, status: error.status, code: error.code, ...(accessKeyId ? { accessKeyId } : {}) });
       res.writeHead(error.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(errorXml(NAMESPACE[service], { type: error.type, code: error.code, message: error.message }, requestId));

@@ -8,6 +8,8 @@ export interface SandboxAccessKey {
   status: 'Active' | 'Inactive';
   /** Epoch ms. */
   createdAt: number;
+  /** Epoch ms from which STS and IAM accept the key (CreateAccessKey + the propagation delay); createdAt when absent. */
+  usableAt?: number;
   lastUsed?: { at: number; service: string; region: string };
 }
 
