@@ -26,7 +26,7 @@ export type { KeyStore, StoredKey } from './keystore.js';
 export { Lock } from './lock.js';
 export { createLogger, REDACTED_LOG_PATHS, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { blockingRun, replayJournal, resumeActions, rollbackActions, rollbackTarget } from './replay.js';
+export { blockingRun, replayJournal, resumeActions, rollbackActions, rollbackOrder, rollbackTarget, undoableSteps } from './replay.js';
 export type { ResumeAction, RollbackAction, RunRecord, StepState, UndoState } from './replay.js';
 export { DEFAULT_RETRY, withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';

@@ -1,4 +1,5 @@
 import type { JournalEntry } from './journal-entry.js';
+import type { Workflow } from './workflow.js';
 
 export type StepState =
   | { state: 'started' }
@@ -105,6 +106,25 @@ export function rollbackActions(
     else actions.set(id, 'undo');
   }
   return actions;
+}
+
+/** A workflow's steps in dependency order, each with whether it can be undone: what rollbackActions takes. */
+export function undoableSteps(workflow: Pick<Workflow<never>, 'order' | 'steps'>): Array<{ id: string; hasUndo: boolean }> {
+  return workflow.order.map((id) => ({ id, hasUndo: typeof workflow.steps.get(id)?.undo === 'function' }));
+}
+
+/**
+ * The steps of `workflow` a rollback of `run` undoes, in the order it starts them: a step after
+ * every step that depends on it (with concurrency 1, exactly this order). What `rollback` runs and
+ * what a preview of it shows both come from here.
+ */
+export function rollbackOrder(run: RunRecord, workflow: Pick<Workflow<never>, 'order' | 'steps'>): string[] {
+  const steps = undoableSteps(workflow);
+  const actions = rollbackActions(run, steps);
+  return steps
+    .filter(({ id }) => actions.get(id) === 'undo')
+    .map(({ id }) => id)
+    .reverse();
 }
 
 /** The run a rollback applies to: the newest one not fully rolled back. */

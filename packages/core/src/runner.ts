@@ -15,7 +15,7 @@ import type { EngineEvent, EventListener } from './events.js';
 import { Journal } from './journal.js';
 import { Lock } from './lock.js';
 import { type Logger, silentLogger } from './logger.js';
-import { blockingRun, type RunRecord, replayJournal, resumeActions, rollbackActions, rollbackTarget } from './replay.js';
+import { blockingRun, type RunRecord, replayJournal, resumeActions, rollbackActions, rollbackOrder, rollbackTarget, undoableSteps } from './replay.js';
 import { type RetryOptions, withRetry } from './retry.js';
 import type { CheckResult, Step, StepContext } from './step.js';
 import type { Workflow } from './workflow.js';
@@ -310,10 +310,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       }
     }
     journal.append({ type: 'rollback-started', runId, pid: process.pid });
-    const actions = rollbackActions(
-      target,
-      workflow.order.map((id) => ({ id, hasUndo: typeof workflow.steps.get(id)!.undo === 'function' })),
-    );
+    const actions = rollbackActions(target, undoableSteps(workflow));
     emit({ type: 'rollback-started', runId, workflow: workflow.name, resumed: target.rollback !== undefined, steps: actions.size });
     const outputs = new Map<string, unknown>();
     for (const [id, state] of target.steps) if (state.state === 'succeeded') outputs.set(id, state.output);
@@ -351,7 +348,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
 
     // Reverse dependency order: a step is undone once everything that depends on it has been
     // attempted. Every undo is attempted, whatever failed before it.
-    const order = [...workflow.order].reverse().filter((id) => toUndo.has(id));
+    const order = rollbackOrder(target, workflow);
     for (;;) {
       if (!options.signal?.aborted) {
         for (const id of order) {

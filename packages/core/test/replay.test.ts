@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   blockingRun,
+  createWorkflow,
   type JournalEntry,
   replayJournal,
   resumeActions,
   rollbackActions,
+  rollbackOrder,
   rollbackTarget,
 } from '../src/index.js';
 
@@ -91,6 +93,23 @@ describe('rollback: journal in → next action out', () => {
     ],
   ])('%s', (_name, shorts, expected) => {
     expect(Object.fromEntries(rollbackActions(run(shorts), withUndo))).toEqual(expected);
+  });
+
+  it.each<[string, Short[], string[]]>([
+    [
+      'everything that started, newest dependency first; c has no undo',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b'], ['step-failed', 'b'], ['step-started', 'c']],
+      ['b', 'a'],
+    ],
+    [
+      'a resumed rollback: what is left',
+      [['run-started'], ['step-started', 'a'], ['step-succeeded', 'a'], ['step-started', 'b'], ['step-succeeded', 'b'], ['rollback-started'], ['undo-started', 'b'], ['undo-succeeded', 'b']],
+      ['a'],
+    ],
+  ])('order: %s', (_name, shorts, expected) => {
+    const step = (id: string, dependsOn: string[]) => ({ id, title: id, dependsOn, apply: async () => null, ...(id === 'c' ? {} : { undo: async () => {} }) });
+    const workflow = createWorkflow('setup', [step('a', []), step('b', ['a']), step('c', ['b'])]);
+    expect(rollbackOrder(run(shorts), workflow)).toEqual(expected);
   });
 });
 

@@ -58,6 +58,36 @@ export interface BlockedTarget {
   lockedBy?: { pid: number; since: string };
 }
 
+/** Why a run may not start on a target now, and what would let it. */
+export interface RunRefusal {
+  target: string;
+  code: 'LOCKED' | 'UNFINISHED_RUN' | 'WORKFLOW_MISMATCH';
+  message: string;
+  /** What lets it go ahead: wait for the other process, resume the unfinished run, or roll it back. */
+  next: Array<{ action: 'wait' } | { action: 'resume'; workflow: string } | { action: 'rollback' }>;
+}
+
+/** What `rollback` would undo on one target: the engine's own choice of run, steps and order. Read-only. */
+export interface RollbackPlan {
+  target: string;
+  /** The run it undoes: the newest one not yet rolled back. */
+  run?: {
+    runId: string;
+    workflow: string;
+    startedAt: string;
+    status: 'in-progress' | 'succeeded' | 'failed';
+    /** A rollback of this run began and did not finish: this one finishes it. */
+    continues: boolean;
+  };
+  /**
+   * The steps it undoes, in the order the engine starts them: every step of the run that started
+   * (succeeded, failed, or cut off by a crash) and has an undo, minus what an earlier rollback undid.
+   */
+  steps: Array<{ stepId: string; title: string; state: 'started' | 'succeeded' | 'failed' }>;
+  /** Why this target has nothing of its own to roll back. */
+  skipped?: { code: string; message: string };
+}
+
 export interface TargetResult {
   target: string;
   workflow: string;
@@ -157,10 +187,18 @@ export interface Creds<Name extends string = WorkflowName> {
   plan(workflow: Name): Promise<TargetPlan[]>;
   run(workflow: Name, options?: { resume?: boolean; olderThan?: string }): Promise<TargetResult[]>;
   rollback(): Promise<TargetResult[]>;
+  /** What rollback() would undo, per target, without changing anything. */
+  planRollback(): Promise<RollbackPlan[]>;
   status(): Promise<TargetStatus[]>;
   doctor(): Promise<DoctorCheck[]>;
   history(): Array<{ target: string; runs: RunSummary[] }>;
   /** Targets that cannot start a new run now (unfinished run or rollback, or locked), read-only. */
   blocked(): BlockedTarget[];
+  /**
+   * Why `run(workflow, { resume })` would be refused, per target, before anything is asked or
+   * read from AWS: the engine's own rules (a live lock, an unfinished rollback, a new run over an
+   * unfinished one, resuming a run of another workflow). Empty when it may go ahead.
+   */
+  refusals(workflow: Name, options?: { resume?: boolean }): RunRefusal[];
   migrateStore(to: StoreConfig): Promise<MigrationReport>;
 }

@@ -1,7 +1,7 @@
 import { type AwsClients, createAwsClients } from '@creds/aws-iam';
-import { blockingRun, CredsError, createLogger, type KeyStore, Lock, type RunRecord, rollbackTarget, type Workflow } from '@creds/core';
+import { blockingRun, CredsError, createLogger, type KeyStore, Lock, type RunRecord, rollbackOrder, rollbackTarget, type Workflow } from '@creds/core';
 import { createGitHubClient, type GitHubClient, resolveGitHubToken } from '@creds/github-secrets';
-import type { Creds, CredsOptions, TargetResult, WorkflowName } from './api.js';
+import type { BlockedTarget, Creds, CredsOptions, RollbackPlan, RunRefusal, TargetResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
 import type { TargetConfig } from './config/schema.js';
 import { runDoctor } from './doctor.js';
@@ -104,6 +104,30 @@ export function createCreds<Name extends string = WorkflowName>(
   const internals = createInternals(config, rest, workflows ?? workflowRegistry);
   const { targets, store, env, workflow, module, options } = internals;
 
+  /** The run rollback undoes on a target, or why there is none of its own (the engine's rollbackTarget). */
+  const rollbackSubject = async (
+    target: TargetConfig,
+    runs: readonly RunRecord[],
+  ): Promise<{ run: RunRecord; skip?: never } | { run?: never; skip: { code: string; message: string } }> => {
+    const run = rollbackTarget(runs);
+    if (target.keyOwner && !(run && (await module(run.workflow)).runsForKeySharers)) return { skip: sharedKeySkip(target).error };
+    if (!run) return { skip: { code: 'NOTHING_TO_ROLL_BACK', message: `target ${target.name} has no run to roll back` } };
+    return { run };
+  };
+
+  /** What keeps a target from starting a new run (the engine's blockingRun, and a live lock). */
+  const blockedTarget = (target: TargetConfig): BlockedTarget | undefined => {
+    const journal = statePaths(config.dir).journal(target.name);
+    const blocking = blockingRun(runnerFor(config, target.name, options).history());
+    const lockedBy = new Lock(`${journal}.lock`).holder();
+    if (!blocking && !lockedBy) return undefined;
+    return {
+      target: target.name,
+      ...(blocking ? { unfinished: { kind: blocking.kind, workflow: blocking.run.workflow, runId: blocking.run.runId } } : {}),
+      ...(lockedBy ? { lockedBy } : {}),
+    };
+  };
+
   return {
     targets: targets.map((t) => t.name),
 
@@ -148,16 +172,32 @@ export function createCreds<Name extends string = WorkflowName>(
         outcome(target.name, 'rollback', options, async () => {
           const runner = runnerFor<TargetEnv>(config, target.name, options);
           const runs = runner.history();
-          const last = rollbackTarget(runs);
-          if (target.keyOwner && !(last && (await module(last.workflow)).runsForKeySharers)) return sharedKeySkip(target);
-          if (!last) throw new CredsError(`target ${target.name} has no run to roll back`, { code: 'NOTHING_TO_ROLL_BACK' });
+          const subject = await rollbackSubject(target, runs);
+          if (!subject.run) {
+            if (subject.skip.code === 'SHARED_KEY') return { status: 'skipped', error: subject.skip };
+            throw new CredsError(subject.skip.message, { code: subject.skip.code });
+          }
           const targetEnv = await env(target, runs);
-          const wf = await workflow({ name: last.workflow, target, env: targetEnv, runs, run: last });
+          const wf = await workflow({ name: subject.run.workflow, target, env: targetEnv, runs, run: subject.run });
           const result = await runner.rollback(wf, targetEnv);
           return { runId: result.runId, undone: result.undone };
         }),
       );
     },
+
+    planRollback: () =>
+      forEachTarget(targets, options.targetConcurrency ?? 4, async (target): Promise<RollbackPlan> => {
+        const runs = runnerFor<TargetEnv>(config, target.name, options).history();
+        const subject = await rollbackSubject(target, runs);
+        if (!subject.run) return { target: target.name, steps: [], skipped: subject.skip };
+        const { run } = subject;
+        const wf = await workflow({ name: run.workflow, target, env: await env(target, runs), runs, run });
+        return {
+          target: target.name,
+          run: { runId: run.runId, workflow: run.workflow, startedAt: run.startedAt, status: run.status, continues: run.rollback !== undefined },
+          steps: rollbackOrder(run, wf).map((stepId) => ({ stepId, title: wf.steps.get(stepId)!.title, state: run.steps.get(stepId)!.state })),
+        };
+      }),
 
     status: () => forEachTarget(targets, options.targetConcurrency ?? 4, (target) => targetStatus(internals, target)),
 
@@ -166,17 +206,32 @@ export function createCreds<Name extends string = WorkflowName>(
     history: () =>
       targets.map((target) => ({ target: target.name, runs: summarizeRuns(runnerFor(config, target.name, options).history()) })),
 
-    blocked() {
-      return targets.flatMap((target) => {
-        const journal = statePaths(config.dir).journal(target.name);
-        const blocking = blockingRun(runnerFor(config, target.name, options).history());
-        const lockedBy = new Lock(`${journal}.lock`).holder();
-        if (!blocking && !lockedBy) return [];
+    blocked: () => targets.flatMap((target) => blockedTarget(target) ?? []),
+
+    refusals(name, { resume = false } = {}) {
+      return targets.flatMap((target): RunRefusal[] => {
+        const blocked = blockedTarget(target);
+        if (!blocked) return [];
+        const { unfinished, lockedBy } = blocked;
+        if (lockedBy) {
+          const message = `locked by pid ${lockedBy.pid} since ${lockedBy.since}: another creds run is working on this target`;
+          return [{ target: target.name, code: 'LOCKED', message, next: [{ action: 'wait' }] }];
+        }
+        if (!unfinished) return [];
+        if (unfinished.kind === 'rollback') {
+          return [{ target: target.name, code: 'UNFINISHED_RUN', message: 'the last rollback did not finish', next: [{ action: 'rollback' }] }];
+        }
+        if (resume && unfinished.workflow !== name) {
+          const message = `the unfinished run is a ${unfinished.workflow}, not a ${name}`;
+          return [{ target: target.name, code: 'WORKFLOW_MISMATCH', message, next: [{ action: 'resume', workflow: unfinished.workflow }] }];
+        }
+        if (resume) return [];
         return [
           {
             target: target.name,
-            ...(blocking ? { unfinished: { kind: blocking.kind, workflow: blocking.run.workflow, runId: blocking.run.runId } } : {}),
-            ...(lockedBy ? { lockedBy } : {}),
+            code: 'UNFINISHED_RUN',
+            message: `the last ${unfinished.workflow} (run ${unfinished.runId}) did not finish; a new run will not start over it`,
+            next: [{ action: 'resume', workflow: unfinished.workflow }, { action: 'rollback' }],
           },
         ];
       });

@@ -9,6 +9,8 @@ export type {
   KeyStatus,
   MigrationReport,
   PlannedChange,
+  RollbackPlan,
+  RunRefusal,
   RunSummary,
   SecretStatus,
   TargetPlan,

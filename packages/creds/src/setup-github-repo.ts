@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { createWorkflow, type KeyStore, type Secret, type Step, type Workflow } from '@creds/core';
+import { blockingRun, createWorkflow, type KeyStore, type Secret, type Step, type Workflow } from '@creds/core';
 import type { AwsOptions, GitHubOptions } from './api.js';
 import { type LoadedConfig, resolveConfig } from './config/load.js';
 import { type CredsInternals, createInternals } from './creds.js';
@@ -160,9 +160,8 @@ export class SetupGitHubRepo {
     const runs = runner.history();
     const env = await internals.env(target, runs);
     const workflow = build(target, runs, this.#params.verifyTimeoutMs ? { verifyTimeoutMs: this.#params.verifyTimeoutMs } : {});
-    const last = runs.at(-1);
-    const unfinished = last && !last.rollback && last.status !== 'succeeded';
-    if (unfinished && last.workflow === workflow.name) await runner.resume(workflow, env, { configHash: config.hash });
+    const blocking = blockingRun(runs);
+    if (blocking?.kind === 'run' && blocking.run.workflow === workflow.name) await runner.resume(workflow, env, { configHash: config.hash });
     else await runner.run(workflow, env, { configHash: config.hash });
   }
 }

@@ -7,10 +7,7 @@ import { openSession } from '../session.js';
 export async function doctor(ctx: CliContext): Promise<number> {
   const session = await openSession(ctx);
   try {
-    const checks = [
-      { name: 'node', ok: true, detail: `Node.js ${process.version}` },
-      ...(await session.creds.doctor()),
-    ];
+    const checks = await session.creds.doctor();
     for (const line of doctorLines(checks, ctx.out.cOut)) ctx.out.print(line);
     const ok = checks.every((c) => c.ok);
     const exitCode = ok ? EXIT.ok : EXIT.failed;

@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { TargetSelection } from '../program.js';
 import { createProgress, type Progress } from '../render/progress.js';
-import { resultLines } from '../render/results.js';
+import { resultLines, rollbackPlanLines } from '../render/results.js';
 import { openSession } from '../session.js';
 import { confirm, exitCodeForResults, failureAdvice, interruptible } from './_shared.js';
 
@@ -20,19 +20,10 @@ export async function rollback(ctx: CliContext, options: { yes: boolean; targets
   try {
     const { creds } = session;
     if (!options.yes) {
-      const lastRuns = creds.history().map(({ target, runs }) => ({ target, last: runs.at(-1) }));
-      let steps = 0;
-      for (const { target, last } of lastRuns) {
-        if (!last) {
-          out.info(`${target}: no run to roll back`);
-          continue;
-        }
-        const done = last.steps.filter((s) => s.state !== 'failed' && s.undo !== 'succeeded');
-        steps += done.length;
-        out.info(`${out.c.bold(target)}: undo ${last.workflow} (run ${last.runId}, ${last.startedAt}), ${done.length} step(s):`);
-        for (const step of [...done].reverse()) out.info(`    ${out.c.red('-')} ${step.stepId}`);
-      }
-      const targets = lastRuns.length === 1 ? lastRuns[0]!.target : `${lastRuns.length} targets`;
+      const plans = await creds.planRollback();
+      for (const line of rollbackPlanLines(plans, out.c)) out.info(line);
+      const steps = plans.reduce((n, p) => n + p.steps.length, 0);
+      const targets = plans.length === 1 ? plans[0]!.target : `${plans.length} targets`;
       if (!(await confirm(ctx, `Roll back ${targets}?`, `rollback would undo ${steps} step(s)`))) {
         out.info('Nothing was changed.');
         out.result({ command: 'rollback', ok: true, exitCode: EXIT.ok, cancelled: true, results: [] });

@@ -1,4 +1,4 @@
-import type { BlockedTarget, LoadedConfig, TargetResult } from '@creds/creds';
+import type { LoadedConfig, RunRefusal, TargetResult } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -28,7 +28,7 @@ export async function run(ctx: CliContext, options: RunOptions): Promise<number>
   });
   try {
     const { creds } = session;
-    refuseOverUnfinished(ctx, creds.blocked(), options);
+    refuseOverUnfinished(ctx, creds.refusals(workflow, { resume: Boolean(options.resume) }));
 
     if (!options.yes) {
       const plans = await creds.plan(workflow);
@@ -56,9 +56,6 @@ export async function run(ctx: CliContext, options: RunOptions): Promise<number>
       });
     } finally {
       progress.stop();
-    }
-    if (interrupt.interrupted()) {
-      results = results.map((r) => (r.status === 'failed' && r.error?.code === 'INTERRUPTED' ? { ...r, status: 'interrupted' } : r));
     }
     const exitCode = exitCodeForResults(results);
     for (const line of resultLines(results, out.cOut)) out.print(line);
@@ -89,43 +86,14 @@ async function keylessSnippets(config: LoadedConfig, workflow: Workflow, results
 
 /**
  * Refused before anything is asked (the engine refuses it too; checking early lets the message name
- * the commands): a target another creds process is working on, an unfinished rollback, and a new
- * run over an unfinished one.
+ * the commands). The library says why; this names the commands that let it go ahead.
  */
-function refuseOverUnfinished(ctx: CliContext, blocked: readonly BlockedTarget[], options: RunOptions): void {
-  const locked = blocked.find((b) => b.lockedBy);
-  if (locked?.lockedBy) {
-    throw new UsageError(
-      `${locked.target}: locked by pid ${locked.lockedBy.pid} since ${locked.lockedBy.since}`,
-      'another creds run is working on this target; wait for it to finish',
-      'LOCKED',
-    );
-  }
-  const rollback = blocked.filter((b) => b.unfinished?.kind === 'rollback');
-  if (rollback.length > 0) {
-    throw new UsageError(
-      `${rollback.map((b) => b.target).join(', ')}: the last rollback did not finish`,
-      `finish it first: ${suggest(ctx, 'rollback')}`,
-      'UNFINISHED_RUN',
-    );
-  }
-  const runs = blocked.flatMap((b) => (b.unfinished ? [{ target: b.target, ...b.unfinished }] : []));
-  if (options.resume) {
-    const other = runs.find((r) => r.workflow !== options.workflow);
-    if (other) {
-      throw new UsageError(
-        `${other.target}: the unfinished run is a ${other.workflow}, not a ${options.workflow}`,
-        `resume it with: ${suggest(ctx, `run ${other.workflow} --resume`)}`,
-        'WORKFLOW_MISMATCH',
-      );
-    }
-    return;
-  }
-  const first = runs[0];
+function refuseOverUnfinished(ctx: CliContext, refusals: readonly RunRefusal[]): void {
+  const first = refusals[0];
   if (!first) return;
-  throw new UsageError(
-    `${runs.map((r) => r.target).join(', ')}: the last ${first.workflow} (run ${first.runId}) did not finish; a new run will not start over it`,
-    `continue it with \`${suggest(ctx, `run ${first.workflow} --resume`)}\`, or undo it with \`${suggest(ctx, 'rollback')}\``,
-    'UNFINISHED_RUN',
+  const alike = refusals.filter((r) => r.code === first.code && r.message === first.message).map((r) => r.target);
+  const next = first.next.map((n) =>
+    n.action === 'wait' ? 'wait for it to finish' : `\`${suggest(ctx, n.action === 'resume' ? `run ${n.workflow} --resume` : 'rollback')}\``,
   );
+  throw new UsageError(`${alike.join(', ')}: ${first.message}`, next.join(', or '), first.code);
 }

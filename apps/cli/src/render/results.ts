@@ -1,4 +1,4 @@
-import type { DoctorCheck, RunSummary, TargetPlan, TargetResult, TargetStatus } from '@creds/creds';
+import type { DoctorCheck, RollbackPlan, RunSummary, TargetPlan, TargetResult, TargetStatus } from '@creds/creds';
 import type { Colors } from './format.js';
 import { formatAge, formatDuration, maskKeyId, pad } from './format.js';
 
@@ -21,6 +21,25 @@ export function planLines(plans: readonly TargetPlan[], c: Colors): string[] {
     }
     for (const error of plan.errors) lines.push(`    ${c.red('✗')} ${error.stepId}: ${error.code}: ${error.message}`);
     for (const note of plan.notes) lines.push(`    ${c.dim(note)}`);
+  }
+  return lines;
+}
+
+/** What a rollback would undo, per target, in the order the engine undoes it. */
+export function rollbackPlanLines(plans: readonly RollbackPlan[], c: Colors): string[] {
+  const lines: string[] = [];
+  for (const plan of plans) {
+    if (!plan.run) {
+      lines.push(`${c.dim('•')} ${c.bold(plan.target)}: nothing to roll back${plan.skipped ? c.dim(`  ${plan.skipped.message}`) : ''}`);
+      continue;
+    }
+    const { run } = plan;
+    const what = `${run.continues ? 'finish undoing' : 'undo'} ${run.workflow} (run ${run.runId}, ${run.startedAt}, ${run.status})`;
+    lines.push(`${c.yellow('•')} ${c.bold(plan.target)}: ${what}, ${plan.steps.length} step(s):`);
+    for (const step of plan.steps) {
+      const state = step.state === 'succeeded' ? '' : c.dim(`  (${step.state === 'failed' ? 'failed' : 'cut off'})`);
+      lines.push(`    ${c.red('-')} ${step.stepId}  ${c.dim(step.title)}${state}`);
+    }
   }
   return lines;
 }
