@@ -19,7 +19,6 @@ const BY_CODE: Record<string, number> = {
   NOTHING_TO_RESUME: EXIT.usage,
   NOTHING_TO_ROLL_BACK: EXIT.usage,
   WORKFLOW_MISMATCH: EXIT.usage,
-  UNKNOWN_TARGET: EXIT.usage,
   LOCKED: EXIT.locked,
   INTERRUPTED: EXIT.interrupted,
 };

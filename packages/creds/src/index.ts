@@ -24,6 +24,7 @@ export { configJsonSchema, configReference } from './config/reference.js';
 export { configSchema } from './config/schema.js';
 export type { ConfigFile, OidcConfig, StoreConfig, TargetConfig } from './config/schema.js';
 export { createCreds } from './creds.js';
+export { parseDuration } from './durations.js';
 export { oidcSubjects } from './config/oidc.js';
 export { migrateToOidc, migrateToOidcWorkflow } from './workflows/migrate-to-oidc.js';
 export type { BuildInput, WorkflowEntry, WorkflowModule, WorkflowOptions, WorkflowRegistry } from './workflows/module.js';

@@ -22,7 +22,6 @@ export { secretStep } from './steps/secret-step.js';
 export type { SecretStepOptions, SecretStepOutput } from './steps/secret-step.js';
 export { variableStep } from './steps/variable-step.js';
 export type { VariableStepOptions, VariableStepOutput } from './steps/variable-step.js';
-export { priorOutputsFromHistory } from './prior-outputs.js';
 export { resolveGitHubToken } from './token.js';
 export type { ResolvedGitHubToken, ResolveGitHubTokenOptions } from './token.js';
 export { writeSecret } from './write-secret.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createRunner, createWorkflow, Secret, ValidationError } from '@creds/core';
 import type { GitHubSandbox } from '@creds/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type GitHubEnv, githubPreflightStep, priorOutputsFromHistory, type SecretStepOutput, secretStep, validateSecretNames } from '../src/index.js';
+import { type GitHubEnv, githubPreflightStep, type SecretStepOutput, secretStep, validateSecretNames } from '../src/index.js';
 import { client, context, rejection, repo, sandboxRepo, startSandbox, TOKEN } from './helpers.js';
 
 let gh: GitHubSandbox;
@@ -195,7 +195,13 @@ describe('HTTP calls of a 3-secret setup and of a re-run (engine, journal, sandb
     await runner.run(workflow, { github: client(gh) });
     const setup = gh.counts();
     gh.resetLog();
-    await runner.run(workflow, { github: client(gh), priorOutput: priorOutputsFromHistory(runner.history()) });
+    // What the first run recorded, as creds passes it (its standing outputs) to the next run.
+    const first = runner.history()[0]!;
+    const priorOutput = (id: string) => {
+      const state = first.steps.get(id);
+      return state?.state === 'succeeded' ? state.output : undefined;
+    };
+    await runner.run(workflow, { github: client(gh), priorOutput });
     const rerun = gh.counts();
     gh.resetLog();
     await runner.run(workflow, { github: client(gh) });

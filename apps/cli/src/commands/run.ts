@@ -1,4 +1,4 @@
-import type { LoadedConfig, RunRefusal, TargetResult } from '@creds/creds';
+import { type LoadedConfig, parseDuration, type RunRefusal, type TargetResult } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -17,6 +17,8 @@ export interface RunOptions extends RunFlags {
 export async function run(ctx: CliContext, options: RunOptions): Promise<number> {
   const { out } = ctx;
   const { workflow } = options;
+  // The library's duration rule, checked before anything is opened or asked.
+  if (options.olderThan) parseDuration(options.olderThan, '--older-than');
   const interrupt = interruptible(ctx);
   let progress: Progress | undefined;
   const session = await openSession(ctx, {

@@ -15,7 +15,7 @@ export function createProgress(ctx: CliContext, label: string, targets: readonly
   if (out.mode === 'json') return { onEvent: (event) => out.event(event as unknown as Record<string, unknown>), stop() {} };
   const quiet = !['info', 'debug', 'trace'].includes(ctx.globals.logLevel);
   if (quiet) return { onEvent() {}, stop() {} };
-  return out.mode === 'tty' ? new LiveProgress(out, label, targets) : new PlainProgress(out, targets);
+  return out.mode === 'tty' ? new LiveProgress(out, label, targets) : new PlainProgress(out);
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -42,17 +42,14 @@ interface TargetView {
 /** One line per event, for logs and pipes. */
 class PlainProgress implements Progress {
   readonly #out: Output;
-  readonly #prefix: boolean;
-  constructor(out: Output, targets: readonly string[]) {
+  constructor(out: Output) {
     this.#out = out;
-    this.#prefix = true;
-    void targets;
   }
   onEvent(event: CredsEvent): void {
     const line = describeEvent(event);
     if (line === undefined) return;
     const target = 'target' in event ? event.target : undefined;
-    this.#out.info(this.#prefix && target ? `[${target}] ${line}` : line);
+    this.#out.info(target ? `[${target}] ${line}` : line);
   }
   stop(): void {}
 }
