@@ -98,6 +98,23 @@ it('finds the samples, and every marker is one this test knows', () => {
   console.info(`docs samples: ${samples.length} in ${pages.length} pages`, counts);
 });
 
+// Outside fenced blocks, VitePress compiles the Markdown as a Vue template: `${{ vars.X }}` in inline
+// code is evaluated (and empties the page) unless the element carries v-pre.
+it('no Vue interpolation outside fenced blocks, except under v-pre', () => {
+  const found: string[] = [];
+  for (const file of pages) {
+    let fence: string | undefined;
+    readFileSync(join(docsDir, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const open = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
+        if (open && (fence === undefined || open.startsWith(fence))) fence = fence === undefined ? open : undefined;
+        else if (fence === undefined && /\{\{/.test(line.replace(/<(\w+) v-pre>.*?<\/\1>/g, ''))) found.push(`${file}:${i + 1}`);
+      });
+  }
+  expect(found).toEqual([]);
+});
+
 describe('json samples parse', () => {
   it.each(named(byLang('json', 'jsonc')))('%s', (_, s) => {
     expect(() => JSON.parse(s.code)).not.toThrow();
