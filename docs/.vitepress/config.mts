@@ -1,15 +1,18 @@
 import { defineConfig } from 'vitepress';
 
-// Built with `pnpm docs:build` into docs/.vitepress/dist. Nothing here fetches from the network at
-// build time: the default theme bundles its fonts, and search is the local (minisearch) index.
+// Built with `pnpm docs:build` into docs/.vitepress/dist; docs/test/site.test.ts opens every page of
+// it in a headless Chromium. Nothing fetches from the network: the default theme bundles its fonts,
+// and search is the local (minisearch) index.
 export default defineConfig({
   title: 'creds',
   description: "Give a GitHub repository's Actions workflows access to AWS, and take it away again.",
   lang: 'en',
   cleanUrls: true,
   lastUpdated: false,
-  // cli.md and oidc.md are written alongside this site; until they land, links to them are allowed.
-  ignoreDeadLinks: [/^\.?\/?(cli|oidc)(\.md)?(#.*)?$/],
+  head: [
+    ['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }],
+    ['link', { rel: 'icon', href: '/favicon.ico', sizes: '32x32' }],
+  ],
   themeConfig: {
     search: { provider: 'local' },
     nav: [
