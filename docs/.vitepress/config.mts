@@ -25,6 +25,7 @@ export default defineConfig({
         text: 'Guide',
         items: [
           { text: 'Getting started', link: '/getting-started' },
+          { text: 'Workflows', link: '/workflows' },
           { text: 'Key stores', link: '/stores' },
           { text: 'Rotation', link: '/rotation' },
           { text: 'Fleets', link: '/fleets' },
@@ -36,6 +37,9 @@ export default defineConfig({
         items: [
           { text: 'Configuration', link: '/configuration' },
           { text: 'Command line', link: '/cli' },
+          { text: 'Permissions', link: '/permissions' },
+          { text: 'Troubleshooting', link: '/troubleshooting' },
+          { text: 'FAQ', link: '/faq' },
           { text: 'Node.js and pinned dependencies', link: '/toolchain' },
         ],
       },

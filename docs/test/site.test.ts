@@ -1,9 +1,9 @@
 // The built site (docs/.vitepress/dist) as a reader sees it: served by VitePress's own `serve`, every
 // page opened in a real headless Chromium — Debian's `chromium` package, driven by playwright-core
 // (no browser download). Fails on a console error, a failed request, a page whose content is empty,
-// a broken internal link or anchor, a text diagram wider than the content column, and a local
-// search that finds nothing for "rotate". Saves screenshots of the home page and one docs page at
-// desktop and phone width in docs/.vitepress/screenshots (git-ignored).
+// a broken internal link or anchor, a text diagram (box-drawing characters) wider than the content
+// column, and a local search that finds nothing for "rotate". Saves screenshots of the home page and
+// one docs page at desktop and phone width in docs/.vitepress/screenshots (git-ignored).
 //
 // Without chromium the test skips with a warning naming the package, except under CI=true, where
 // a missing browser is a failure.
@@ -120,7 +120,7 @@ describe.runIf(haveBrowser)('the docs site in a browser', () => {
         const content = document.querySelector('.VPHome') ?? document.querySelector('.vp-doc');
         const text = (content as HTMLElement | null)?.textContent.trim() ?? '';
         const wide = [...document.querySelectorAll<HTMLElement>('.vp-doc div.language-text pre')]
-          .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+          .filter((pre) => /[─│┌┐└┘├┤┬┴┼]/.test(pre.textContent ?? '') && pre.scrollWidth > pre.clientWidth + 1)
           .map((pre) => `${pre.textContent.split('\n')[0]?.slice(0, 40)}… (${pre.scrollWidth}px in ${pre.clientWidth}px)`);
         return {
           text: text.length,
