@@ -181,7 +181,7 @@ describe('runnable samples run', () => {
 
 describe('typed samples type-check', () => {
   const typed = samples.filter((s) => s.marker === 'typecheck');
-  it(`${typed.length} samples against the built packages`, () => {
+  it(`${typed.length} samples against the built packages`, { timeout: 120_000 }, () => {
     requireBuilt('@creds/core');
     requireBuilt('@creds/creds');
     const dir = join(work, 'typecheck');
@@ -202,7 +202,7 @@ describe('typed samples type-check', () => {
       }),
     );
     const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-    const result = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8', timeout: 25_000 });
+    const result = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8', timeout: 110_000 });
     // Name each error by the page and line of its sample.
     const errors = `${result.stdout}${result.stderr}`.replace(/^(sample-\d+\.ts|[\w-]+\.ts)\((\d+),\d+\)/gm, (all, name: string, line: string) => {
       const s = files.get(name);
