@@ -82,21 +82,9 @@ export async function loadConfig(w, raw) {
   return creds.resolveConfig(raw, { path: join(w.dir, 'creds.config.json'), dir: w.dir });
 }
 
-/**
- * Serial rounds of API calls: the longest chain of calls each starting after the one before it
- * ended (from the servers' logs; IAM logs when a call ended, and every call took `latencyMs`).
- */
-export function serialRounds(w, latencyMs) {
-  const calls = [
-    ...w.iam.calls.log.map((c) => ({ start: c.at - latencyMs, end: c.at })),
-    ...w.github.requests.map((r) => ({ start: Date.parse(r.at), end: Date.parse(r.at) + r.durationMs })),
-  ].sort((a, b) => a.end - b.end);
-  const slack = latencyMs / 2;
-  const depth = calls.map(() => 1);
-  for (let i = 0; i < calls.length; i++) {
-    for (let j = 0; j < i; j++) if (calls[j].end <= calls[i].start + slack) depth[i] = Math.max(depth[i], depth[j] + 1);
-  }
-  return Math.max(0, ...depth);
+/** Serial rounds of API calls in world `w`, counted from both servers' logs (each call's start and end). */
+export function serialRounds(w) {
+  return sandbox.serialRounds([...w.iam.calls.log, ...w.github.requests]);
 }
 
 export const median = (xs) => {

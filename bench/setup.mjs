@@ -29,7 +29,7 @@ async function credsSetup(concurrency) {
     const [result] = await creds.createCreds(config, w.options({ concurrency })).run('setup');
     const wall = performance.now() - start;
     if (result.status !== 'succeeded') throw new Error(`setup failed: ${JSON.stringify(result.error)}`);
-    const rounds = serialRounds(w, LATENCY);
+    const rounds = serialRounds(w);
     const calls = w.calls();
     // Re-run over the finished setup: what it calls and what it writes.
     w.resetCalls();
@@ -55,7 +55,7 @@ async function cliSetup() {
     });
     const wall = performance.now() - start;
     if (code !== 0) throw new Error(`creds run setup exited ${code}`);
-    return { wall, rounds: serialRounds(w, LATENCY), calls: w.calls() };
+    return { wall, rounds: serialRounds(w), calls: w.calls() };
   } finally {
     await w.close();
   }
@@ -92,7 +92,7 @@ async function pythonReplay() {
     }
     const wall = performance.now() - start;
     iam.destroy();
-    return { wall, rounds: serialRounds(w, LATENCY), calls: w.calls() };
+    return { wall, rounds: serialRounds(w), calls: w.calls() };
   } finally {
     await w.close();
   }

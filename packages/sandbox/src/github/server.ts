@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { preciseNow } from '../spans.js';
 import { authenticate } from './auth.js';
 import { createControl } from './control.js';
 import { sodiumReady } from './crypto.js';
@@ -45,6 +46,7 @@ export async function startGitHubServer(options: GitHubSandboxOptions = {}): Pro
   for (const repo of options.repos ?? []) control.addRepo(repo);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const start = preciseNow();
     const started = Date.now();
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
@@ -90,6 +92,8 @@ export async function startGitHubServer(options: GitHubSandboxOptions = {}): Pro
       status: reply.status,
       write,
       durationMs: Date.now() - started,
+      start,
+      end: preciseNow(),
       ...(login === undefined ? {} : { login }),
     });
   }

@@ -69,6 +69,9 @@ export interface SandboxRequestLogEntry {
   /** POST, PUT, PATCH and DELETE count as writes. */
   write: boolean;
   durationMs: number;
+  /** When the request arrived and when its answer was sent: epoch ms, sub-millisecond resolution. */
+  start: number;
+  end: number;
   /** Login of the token's user, when the token was known. Never the token. */
   login?: string;
 }

@@ -1,3 +1,5 @@
+import { preciseNow } from '../spans.js';
+
 /** One call the server answered. */
 export interface CallRecord {
   seq: number;
@@ -9,15 +11,20 @@ export interface CallRecord {
   /** Error code when the call failed. */
   code?: string;
   accessKeyId?: string;
+  /** When the call ended (epoch ms), as `end`. */
   at: number;
+  /** When the request arrived and when its answer was sent: epoch ms, sub-millisecond resolution. */
+  start: number;
+  end: number;
 }
 
-/** Counts calls per action and writes vs reads, for tests and benchmarks. */
+/** Every call with its start and end, counted per action and writes vs reads, for tests and benchmarks. */
 export class CallLog {
   #log: CallRecord[] = [];
 
-  record(entry: Omit<CallRecord, 'seq' | 'at'>): void {
-    this.#log.push({ ...entry, seq: this.#log.length + 1, at: Date.now() });
+  record(entry: Omit<CallRecord, 'seq' | 'at' | 'end'>): void {
+    const end = preciseNow();
+    this.#log.push({ ...entry, seq: this.#log.length + 1, at: Math.round(end), end });
   }
 
   get log(): readonly CallRecord[] {

@@ -9,6 +9,7 @@ import { stsActions } from './actions-sts.js';
 import { userActions } from './actions-users.js';
 import { findKey } from './actions-keys.js';
 import { authenticate, authorize } from './auth.js';
+import { preciseNow } from '../spans.js';
 import { CallLog } from './calls.js';
 import type { ActionHandler } from './context.js';
 import { createControl, type IamControl } from './control.js';
@@ -73,6 +74,7 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const start = preciseNow();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
@@ -115,15 +117,15 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
         return handler.handle({ state, params, caller, random, now, propagationMs: settings.propagationDelayMs * settings.timeScale });
       });
       recordUse();
-      calls.record({ service, action, write, status: 200, ...(accessKeyId ? { accessKeyId } : {}) });
       res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(successXml(action, NAMESPACE[service], result, requestId));
+      calls.record({ service, action, write, status: 200, start, ...(accessKeyId ? { accessKeyId } : {}) });
     } catch (error) {
       if (!(error instanceof IamFault)) throw error;
       recordUse();
-      calls.record({ service, action, write, status: error.status, code: error.code, ...(accessKeyId ? { accessKeyId } : {}) });
       res.writeHead(error.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(errorXml(NAMESPACE[service], { type: error.type, code: error.code, message: error.message }, requestId));
+      calls.record({ service, action, write, status: error.status, code: error.code, start, ...(accessKeyId ? { accessKeyId } : {}) });
     }
   }
 
