@@ -26,8 +26,8 @@ describe('call logs with start and end', () => {
   let gh: GitHubSandbox;
   const TOKEN = 'ghp_spansToken0000000000000000000000000';
   beforeEach(async () => {
-    iam = await startIamServer({ seed: 1, latencyMs: 20 });
-    gh = await startGitHubServer({ tokens: [{ token: TOKEN }], repos: [{ owner: 'octo', name: 'app' }], latencyMs: 20 });
+    iam = await startIamServer({ seed: 1, latencyMs: 200 });
+    gh = await startGitHubServer({ tokens: [{ token: TOKEN }], repos: [{ owner: 'octo', name: 'app' }], latencyMs: 200 });
   });
   afterEach(async () => {
     await Promise.all([iam.close(), gh.close()]);
@@ -40,7 +40,7 @@ describe('call logs with start and end', () => {
     await client.send(new GetUserCommand({})).catch(() => undefined);
     const spans = [...iam.calls.log, ...gh.requests];
     expect(spans).toHaveLength(3);
-    for (const s of spans) expect(s.end - s.start).toBeGreaterThanOrEqual(19);
+    for (const s of spans) expect(s.end - s.start).toBeGreaterThanOrEqual(199);
     expect(serialRounds(spans)).toBe(2);
   });
 });
