@@ -258,6 +258,57 @@ describe('GitHub sandbox: limits, faults and the log', () => {
   });
 });
 
+describe('GitHub sandbox: environments', () => {
+  it('PUT creates an environment (200) and updates it keeping its id; GET one and the list; DELETE', async () => {
+    expect(await statusOf(octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'staging' }))).toBe(404);
+    const created = await octokit.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'staging' });
+    expect(created.status).toBe(200);
+    expect(created.data.name).toBe('staging');
+    const again = await octokit.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'staging' });
+    expect(again.status).toBe(200);
+    expect(again.data.id).toBe(created.data.id);
+    const one = await octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'staging' });
+    expect(one.data.id).toBe(created.data.id);
+    const list = await octokit.rest.repos.getAllEnvironments(repo);
+    expect(list.data.total_count).toBe(2);
+    expect(list.data.environments?.map((e) => e.name)).toEqual(['prod/eu', 'staging']);
+    // A new environment has its own public key, and takes secrets at once.
+    const key = await octokit.rest.actions.getEnvironmentPublicKey({ ...repo, environment_name: 'staging' });
+    expect(key.data.key_id).not.toBe((await octokit.rest.actions.getRepoPublicKey(repo)).data.key_id);
+    expect((await octokit.rest.repos.deleteAnEnvironment({ ...repo, environment_name: 'staging' })).status).toBe(204);
+    expect(await statusOf(octokit.rest.repos.deleteAnEnvironment({ ...repo, environment_name: 'staging' }))).toBe(404);
+    expect(await statusOf(octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'staging' }))).toBe(404);
+  });
+
+  it('secrets, variables and the public key of an environment that does not exist answer 404', async () => {
+    const scope = { ...repo, environment_name: 'missing' };
+    expect(await statusOf(octokit.rest.actions.getEnvironmentPublicKey(scope))).toBe(404);
+    expect(await statusOf(octokit.rest.actions.listEnvironmentSecrets(scope))).toBe(404);
+    expect(await statusOf(octokit.rest.actions.getEnvironmentSecret({ ...scope, secret_name: 'A' }))).toBe(404);
+    expect(await statusOf(octokit.rest.actions.listEnvironmentVariables(scope))).toBe(404);
+    expect(await statusOf(octokit.rest.actions.createEnvironmentVariable({ ...scope, name: 'A', value: 'b' }))).toBe(404);
+    expect(await statusOf(octokit.rest.repos.getEnvironment({ owner: 'octo', repo: 'nope', environment_name: 'missing' }))).toBe(404);
+  });
+
+  it('deleting an environment deletes its secrets and variables', async () => {
+    await octokit.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'tmp' });
+    await octokit.rest.actions.createEnvironmentVariable({ ...repo, environment_name: 'tmp', name: 'R', value: 'a' });
+    await octokit.rest.repos.deleteAnEnvironment({ ...repo, environment_name: 'tmp' });
+    await octokit.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'tmp' });
+    expect((await octokit.rest.actions.listEnvironmentVariables({ ...repo, environment_name: 'tmp' })).data.total_count).toBe(0);
+  });
+
+  it('creating or deleting one needs repo or Administration: write, naming it in the 403', async () => {
+    const readOnly = new Octokit({ auth: 'github_pat_readOnly', baseUrl: gh.url });
+    const refused = await failure(readOnly.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'x' }));
+    expect(refused.status).toBe(403);
+    expect(refused.response.headers['x-accepted-github-permissions']).toBe('administration=write');
+    const classic = new Octokit({ auth: 'ghp_classicNoRepo', baseUrl: gh.url });
+    expect(await statusOf(classic.rest.repos.deleteAnEnvironment({ ...repo, environment_name: 'prod/eu' }))).toBe(403);
+    expect((await octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'prod/eu' })).status).toBe(200);
+  });
+});
+
 describe('GitHub sandbox: fault injection from the environment', () => {
   it('reads CREDS_SANDBOX_LATENCY_MS and CREDS_SANDBOX_ERROR_RATE', async () => {
     process.env['CREDS_SANDBOX_LATENCY_MS'] = '60';

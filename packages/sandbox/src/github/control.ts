@@ -9,7 +9,8 @@ import type { RepoState, RunRecord, ScopeState, WorldState, WorldStore } from '.
 
 type Control = Omit<GitHubSandbox, 'url' | 'port' | 'close' | 'requests' | 'counts' | 'resetLog'>;
 
-function freshScope(world: WorldState): ScopeState {
+/** A new secret scope with its own key pair (a repository, an environment or an organization). */
+export function freshScope(world: WorldState): ScopeState {
   return { key: newKeyPair(nextKeyId(world)), secrets: {}, variables: {} };
 }
 

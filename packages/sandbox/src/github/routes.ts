@@ -1,3 +1,4 @@
+import { deleteEnvironment, getEnvironment, listEnvironments, putEnvironment } from './environments.js';
 import { getRepo, getUser } from './meta.js';
 import { type Route, route } from './route.js';
 import { getRun, listOrgRepos, listRuns } from './runs.js';
@@ -25,6 +26,10 @@ export const routes: readonly Route[] = [
   route('GET /orgs/:org/repos', listOrgRepos),
   route(`GET ${REPO}/runs`, listRuns),
   route(`GET ${REPO}/runs/:runId`, getRun),
+  route('GET /repos/:owner/:repo/environments', listEnvironments),
+  route(`GET ${ENV}`, getEnvironment),
+  route(`PUT ${ENV}`, putEnvironment),
+  route(`DELETE ${ENV}`, deleteEnvironment),
   ...[REPO, ENV, ORG].flatMap((base) => [
     route(`GET ${base}/secrets/public-key`, getPublicKey),
     route(`GET ${base}/secrets`, listSecrets),

@@ -55,9 +55,16 @@ export interface RepoState extends ScopeState {
   owner: string;
   name: string;
   private: boolean;
-  environments: Record<string, ScopeState>;
+  environments: Record<string, EnvironmentState>;
   /** Absent in state files written before runs existed. */
   runs?: RunRecord[];
+}
+
+/** A deployment environment: a secret scope with its own id and times (absent in older state files). */
+export interface EnvironmentState extends ScopeState {
+  id?: number;
+  createdAt?: string;
+  updatedAt?: string;
 }
 
 export interface OrgState extends ScopeState {
