@@ -132,7 +132,7 @@ describe('the sandbox story', () => {
 
   it('two runs at once on one target: the second exits 4', { timeout: 120_000 }, async () => {
     // Slow enough that the first run still holds the lock however long the second takes to start.
-    const first = spawnCli(['run', 'setup', '--yes', '--json', '--sandbox'], { cwd: dir.path, env: { CREDS_SANDBOX_LATENCY_MS: '2000' } });
+    const first = spawnCli(['run', 'setup', '--yes', '--json', '--sandbox'], { cwd: dir.path, env: { CREDS_SANDBOX_LATENCY_MS: '1000' } });
     await waitForOutput(first, (line) => line.includes('"type":"step-started"'));
     const second = await cli(['run', 'setup', '--yes', '--resume']);
     expect(second.code, second.stderr).toBe(4);
