@@ -63,8 +63,9 @@ export function grantHint(scope: SecretScope | undefined, family: CallContext['f
   if (scope?.kind === 'org') {
     return `classic token: add the "admin:org" scope; fine-grained token: grant the organization permission "${noun}: Read and write"`;
   }
-  const env = scope?.kind === 'environment' ? ' and "Environments: Read and write"' : '';
-  return `classic token: add the "repo" scope; fine-grained token: grant the repository permission "${noun}: Read and write"${env}`;
+  // GitHub's REST reference lists environment secrets and variables under "Environments" alone.
+  const permission = scope?.kind === 'environment' ? 'Environments' : noun;
+  return `classic token: add the "repo" scope; fine-grained token: grant the repository permission "${permission}: Read and write"`;
 }
 
 /** Removes the token, wherever it might appear, from text that came from elsewhere. */

@@ -48,7 +48,7 @@ export function requirement(kind: ScopeKind, what: 'secrets' | 'variables', acce
     return { scopes: ['admin:org'], permissions: [{ [`organization_${what}`]: access }] };
   }
   if (kind === 'environment') {
-    return { scopes: ['repo'], permissions: [{ [what]: access }, { environments: access }] };
+    return { scopes: ['repo'], permissions: [{ environments: access }] };
   }
   return { scopes: ['repo'], permissions: [{ [what]: access }] };
 }
