@@ -19,6 +19,9 @@ const BY_CODE: Record<string, number> = {
   NOTHING_TO_RESUME: EXIT.usage,
   NOTHING_TO_ROLL_BACK: EXIT.usage,
   WORKFLOW_MISMATCH: EXIT.usage,
+  GITHUB_TOKEN_MISSING: EXIT.usage,
+  GITHUB_TOKEN_EMPTY: EXIT.usage,
+  STATE_DIR_INSECURE: EXIT.usage,
   LOCKED: EXIT.locked,
   INTERRUPTED: EXIT.interrupted,
 };

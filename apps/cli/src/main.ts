@@ -9,6 +9,7 @@ import { type CliContext, createContext, type GlobalOptions, preflightGlobals } 
  * Nothing else in the CLI calls process.exit.
  */
 export async function main(argv: string[]): Promise<void> {
+  ignoreClosedPipes();
   const code = await runCli(argv);
   await flush();
   process.exit(code);
@@ -56,6 +57,19 @@ function reportError(ctx: CliContext, command: string, globals: GlobalOptions, e
 
 function emitJsonError(command: string, error: CliError): void {
   process.stdout.write(`${JSON.stringify({ type: 'result', command, ok: false, exitCode: EXIT.usage, error })}\n`);
+}
+
+/**
+ * `creds journal | head -1`: the reader went away. What was left to print has nowhere to go, but
+ * the command itself (a run in flight, its journal) carries on and ends as it would have.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+      throw error;
+    });
+  }
 }
 
 function flush(): Promise<void> {

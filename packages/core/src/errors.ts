@@ -38,10 +38,25 @@ export class ValidationError extends CredsError {
   readonly field: string;
   readonly rule: string;
   constructor(field: string, rule: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(`${field}: ${rule}`, { code: 'INVALID_INPUT', ...options });
+    const short = shortenQuoted(rule);
+    super(`${field}: ${short}`, { code: 'INVALID_INPUT', ...options });
     this.field = field;
-    this.rule = rule;
+    this.rule = short;
   }
+}
+
+/** Longest quoted value a validation message repeats in full. */
+const QUOTED_MAX = 64;
+
+/**
+ * A rule quotes the value it refused; a huge one (a pasted file, a 100,000-character name) is cut
+ * to its start and its length, so the message stays one readable line.
+ */
+function shortenQuoted(rule: string): string {
+  const cut = rule.replace(/"([^"]*)"/g, (whole, value: string) =>
+    value.length > QUOTED_MAX ? `"${value.slice(0, 32)}…" (${value.length} characters)` : whole,
+  );
+  return cut.length > 4 * QUOTED_MAX * 2 ? `${cut.slice(0, 4 * QUOTED_MAX)}… (${cut.length} characters)` : cut;
 }
 
 /** Several validation failures found in one pass, reported together. */

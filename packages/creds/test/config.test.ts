@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationErrors } from '@creds/core';
@@ -82,6 +82,12 @@ const INVALID: Array<[string, unknown, string, RegExp]> = [
   ['duplicate target names', baseConfig({ targets: [{ name: 'a' }, { name: 'A' }] }), 'targets[1].name', /used by another target/],
   ['target with bad user', baseConfig({ targets: [{ name: 'a', iam: { userName: 'bad name' } }] }), 'targets[0].iam.userName', /.+/],
   ['target with unknown field', baseConfig({ targets: [{ name: 'a', repo: 'x' }] }), 'targets[0].repo', /not a known field/],
+  ['targets empty', baseConfig({ targets: [] }), 'targets', /at least one target/],
+  ['github repo "."', withGithub({ owner: 'octo-org', repo: '.' }), 'github.repo', /not a repository/],
+  ['github repo ".."', withGithub({ owner: 'octo-org', repo: '..' }), 'github.repo', /not a repository/],
+  ['environment climbing out with ..', withGithub({ owner: 'octo-org', repo: 'demo', environment: 'a/../../b' }), 'github.environment', /"\.\."/],
+  ['policy and policyFile both', withIam({ policyFile: 'policy.json' }), 'iam.policy', /iam\.policy or iam\.policyFile/],
+  ['target policy and policyFile both', baseConfig({ targets: [{ name: 'a', iam: { policy: POLICY, policyFile: 'p.json' } }] }), 'targets[0].iam.policy', /targets\[0\]\.iam\.policyFile/],
 ];
 
 describe('config validation: field and rule named, before anything runs', () => {
@@ -122,6 +128,42 @@ describe('config files', () => {
     await expect(loadConfig({ cwd: bad })).rejects.toThrow(/not valid YAML/);
     const empty = mkdtempSync(join(dir, 'e-'));
     await expect(loadConfig({ cwd: empty })).rejects.toMatchObject({ code: 'INVALID_CONFIG', hint: expect.stringMatching(/creds init/) });
+  });
+
+  it('a huge value is cut in the message, not echoed in full', async () => {
+    const error = (await resolveConfig(withIam({ userName: 'x'.repeat(100_000) }), where).catch((e: unknown) => e)) as ValidationErrors;
+    expect(error.issues[0]?.field).toBe('iam.userName');
+    expect(error.message).toMatch(/100000 characters/);
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  it('a JSON error says where, never what the file holds', async () => {
+    const secretish = mkdtempSync(join(dir, 'p-'));
+    writeFileSync(join(secretish, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+    const error = (await loadConfig({ cwd: secretish, configPath: 'passwd' }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/not valid JSON/);
+    expect(error.message).not.toMatch(/root/);
+    writeFileSync(join(secretish, 'c.json'), '{\n  "region": "eu-west-1",\n  oops\n}');
+    const placed = (await loadConfig({ cwd: secretish, configPath: 'c.json' }).catch((e: unknown) => e)) as Error;
+    expect(placed.message).toMatch(/line 3/);
+    expect(placed.message).not.toMatch(/oops/);
+  });
+
+  it('a config path that is a folder: INVALID_CONFIG naming the path', async () => {
+    const parent = mkdtempSync(join(dir, 'f-'));
+    mkdirSync(join(parent, 'creds.config.json'));
+    await expect(loadConfig({ cwd: parent, configPath: 'creds.config.json' })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining(`${join(parent, 'creds.config.json')} is a folder`),
+    });
+    await expect(loadConfig({ cwd: parent })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringMatching(/is a folder/) });
+  });
+
+  it("a target's own policyFile replaces the top-level policy", async () => {
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ ...POLICY, Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }));
+    const config = await resolveConfig(baseConfig({ targets: [{ name: 'a' }, { name: 'b', iam: { userName: 'gh-b', policyFile: 'b.json' } }] }), where);
+    expect(config.targets[0]?.iam.policy).toEqual(POLICY);
+    expect(config.targets[1]?.iam.policy).toMatchObject({ Statement: [{ Action: 's3:GetObject' }] });
   });
 
   it('merges each target over the top-level fields', async () => {

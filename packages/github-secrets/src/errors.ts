@@ -14,6 +14,7 @@ export const GitHubErrorCode = {
   timeout: 'GITHUB_TIMEOUT',
   badResponse: 'GITHUB_BAD_RESPONSE',
   tokenMissing: 'GITHUB_TOKEN_MISSING',
+  tokenEmpty: 'GITHUB_TOKEN_EMPTY',
 } as const;
 
 export interface GitHubErrorOptions {

@@ -28,6 +28,13 @@ export async function resolveGitHubToken(options: ResolveGitHubTokenOptions = {}
   for (const name of ['GH_TOKEN', 'GITHUB_TOKEN'] as const) {
     const value = env[name]?.trim();
     if (value) return { token: new Secret(value), source: name, baseUrl };
+    // Set but empty is a mistake (a variable that was meant to be filled), not a wish for the next source.
+    if (value === '') {
+      throw new CredsError(`${name} is set but empty`, {
+        code: GitHubErrorCode.tokenEmpty,
+        hint: `set ${name} to a GitHub token, or unset it (unset ${name}) to use ${name === 'GH_TOKEN' ? 'GITHUB_TOKEN or ' : ''}\`gh auth token\``,
+      });
+    }
   }
   if (options.useGh !== false) {
     const fromGh = await ghAuthToken(options.ghPath ?? 'gh', hostOf(baseUrl), env);

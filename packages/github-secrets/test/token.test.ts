@@ -35,6 +35,15 @@ describe('resolveGitHubToken', () => {
     expect(found.baseUrl).toBe('https://ghe.example.com/api/v3');
   });
 
+  it('a token variable set but empty is an error naming it, not a reason to ask gh', async () => {
+    for (const [env, name] of [[{ GH_TOKEN: '' }, 'GH_TOKEN'], [{ GITHUB_TOKEN: '  ' }, 'GITHUB_TOKEN']] as const) {
+      const error = await rejection(resolveGitHubToken({ env, ghPath: gh }));
+      expect(error.code).toBe('GITHUB_TOKEN_EMPTY');
+      expect(error.message).toBe(`${name} is set but empty`);
+      expect(error.hint).toMatch(new RegExp(`unset ${name}`));
+    }
+  });
+
   it('says how to get a token when there is none (gh missing or logged out)', async () => {
     for (const options of [{ env: {}, ghPath: join(dir, 'missing-gh') }, { env: { FAKE_GH_FAIL: '1' }, ghPath: gh }]) {
       const error = await rejection(resolveGitHubToken(options));

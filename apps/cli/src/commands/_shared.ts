@@ -96,8 +96,11 @@ export function failureAdvice(ctx: CliContext, kind: 'run' | 'rollback', workflo
     lines.push(`${c.red('✗')} ${r.target}: ${kind === 'run' ? workflow : 'rollback'} failed${step}: ${e ? `${e.code}: ${e.message}` : 'unknown error'}`);
     if (e?.hint) lines.push(c.dim(`    → ${e.hint}`));
   }
+  // A run continues or is undone only if the journal has it: a step ran (stepId), it was stopped
+  // mid-way, or an earlier one is unfinished. A failure before the first step wrote nothing.
+  const journaled = (r: TargetResult) => kind === 'rollback' || r.status === 'interrupted' || Boolean(r.error?.stepId);
   const resumable = failed
-    .filter((r) => r.status === 'interrupted' || r.error?.code === 'UNFINISHED_RUN' || exitCodeFor(r.error?.code) === EXIT.failed)
+    .filter((r) => r.error?.code === 'UNFINISHED_RUN' || (journaled(r) && (r.status === 'interrupted' || exitCodeFor(r.error?.code) === EXIT.failed)))
     .map((r) => r.target);
   if (resumable.length > 0) {
     const targets = resumable.length === results.length ? undefined : resumable;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { access } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CredsError, ValidationError, ValidationErrors } from '@creds/core';
@@ -34,12 +33,16 @@ export class ConfigError extends CredsError {
 export async function findConfig(cwd: string, configPath?: string): Promise<string> {
   if (configPath) {
     const path = resolve(cwd, configPath);
-    if (!(await exists(path))) throw new ConfigError(`config file ${path} does not exist`);
+    const kind = await fileKind(path);
+    if (kind === 'missing') throw new ConfigError(`config file ${path} does not exist`);
+    if (kind === 'folder') throw notAFile(path);
     return path;
   }
   for (const name of CONFIG_FILE_NAMES) {
     const path = join(cwd, name);
-    if (await exists(path)) return path;
+    const kind = await fileKind(path);
+    if (kind === 'folder') throw notAFile(path);
+    if (kind === 'file') return path;
   }
   throw new ConfigError(
     `no creds.config.json (or .yaml, .yml, .mjs) in ${cwd}`,
@@ -73,8 +76,21 @@ async function readConfigFile(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${path}: not valid JSON${jsonErrorPlace(text, (error as Error).message)}`);
   }
+}
+
+/**
+ * Where JSON.parse gave up, as line and column, without quoting the file: its message carries the
+ * file's first bytes, and a mistaken --config (a key file, /etc/passwd) must not print them.
+ */
+function jsonErrorPlace(text: string, message: string): string {
+  if (/end of JSON input/i.test(message)) return ' (it ends too early)';
+  const at = /position (\d+)/.exec(message);
+  if (!at) return '';
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  return ` (at line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
 }
 
 /** Validates a config object (as read from a file, or built by a program) and expands its targets. */
@@ -98,6 +114,13 @@ export async function resolveConfig(raw: unknown, where: { path: string; dir: st
       continue;
     }
     names.add(name.toLowerCase());
+    for (const [where, iamInput] of [['', input['iam']], [prefix, override['iam']]] as const) {
+      const given = iamInput as Obj | undefined;
+      if (given?.['policy'] !== undefined && given['policyFile'] !== undefined && (where || i === 0)) {
+        const f = (field: string) => (where ? `${where}.${field}` : field);
+        issues.push(new ValidationError(f('iam.policy'), `give either ${f('iam.policy')} or ${f('iam.policyFile')}, not both`));
+      }
+    }
     const merged = mergeTarget(input, override);
     const mergedIam = merged['iam'] as Obj;
     if (typeof mergedIam['policyFile'] === 'string' && mergedIam['policy'] === undefined) {
@@ -163,8 +186,13 @@ type Obj = Record<string, unknown>;
 
 function mergeTarget(config: Obj, override: Obj): Obj {
   const pick = (key: string): Obj | undefined => {
-    const top = config[key] as Obj | undefined;
+    let top = config[key] as Obj | undefined;
     const own = override[key] as Obj | undefined;
+    // A target's own policy (inline or from a file) replaces the top-level one, whichever form each has.
+    if (key === 'iam' && top && own && (own['policy'] !== undefined || own['policyFile'] !== undefined)) {
+      const { policy: _policy, policyFile: _policyFile, ...rest } = top;
+      top = rest;
+    }
     return top || own ? { ...top, ...own } : undefined;
   };
   const github = (override['github'] ?? config['github']) as Obj | undefined;
@@ -214,11 +242,14 @@ function article(type: string): string {
   return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
-async function exists(path: string): Promise<boolean> {
+async function fileKind(path: string): Promise<'file' | 'folder' | 'missing'> {
   try {
-    await access(path);
-    return true;
+    return (await stat(path)).isDirectory() ? 'folder' : 'file';
   } catch {
-    return false;
+    return 'missing';
   }
+}
+
+function notAFile(path: string): ConfigError {
+  return new ConfigError(`config path ${path} is a folder, not a file`, 'point --config at the config file itself (creds.config.json, .yaml, .yml or .mjs)');
 }

@@ -140,6 +140,7 @@ export const configSchema = z
     oidc: oidc.partial().strict().describe('The keyless route: an IAM role GitHub Actions assumes with its OIDC token').optional(),
     targets: z
       .array(targetOverride)
+      .min(1, 'must list at least one target (or leave targets out for one repository)')
       .describe('Several repositories in one file: each entry is merged over the top-level fields')
       .optional(),
   })

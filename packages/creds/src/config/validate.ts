@@ -15,6 +15,8 @@ import type { TargetConfig } from './schema.js';
 
 const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+/** "." and "..": not names GitHub gives, and path steps in a URL. */
+const DOTS = /^\.{1,2}$/;
 
 /**
  * Backend rules (IAM names, tags, policy, ARNs, region, secret names) for one merged target, each
@@ -63,16 +65,19 @@ function validateGitHub(github: TargetConfig['github'], at: (field: string) => s
     need(!selected || (github.repositories?.length ?? 0) > 0, 'github.repositories', 'is required when visibility is "selected"');
     need(selected || github.repositories === undefined, 'github.repositories', 'only goes with visibility "selected"');
     for (const [i, repo] of (github.repositories ?? []).entries()) {
-      need(/^([A-Za-z0-9-]+\/)?[A-Za-z0-9._-]{1,100}$/.test(repo), `github.repositories[${i}]`, `"${repo}" is not a repository name`);
+      need(/^([A-Za-z0-9-]+\/)?[A-Za-z0-9._-]{1,100}$/.test(repo) && !DOTS.test(repo.split('/').at(-1)!), `github.repositories[${i}]`, `"${repo}" is not a repository name`);
     }
   } else {
     need(github.owner !== undefined, 'github.owner', 'is required (or give github.org for an organization secret)');
     need(github.repo !== undefined, 'github.repo', 'is required (or give github.org for an organization secret)');
     if (github.owner !== undefined) need(GITHUB_NAME.test(github.owner), 'github.owner', `"${github.owner}" is not a GitHub user or organization name`);
-    if (github.repo !== undefined) need(REPO_NAME.test(github.repo), 'github.repo', `"${github.repo}" is not a repository name`);
+    if (github.repo !== undefined) {
+      need(REPO_NAME.test(github.repo) && !DOTS.test(github.repo), 'github.repo', `"${github.repo}" is not a repository name`);
+    }
     need(github.visibility === undefined && github.repositories === undefined, 'github.visibility', 'visibility and repositories go with github.org');
     if (github.environment !== undefined) {
       need(/^[^\s][^\x00-\x1f]{0,254}$/.test(github.environment), 'github.environment', 'must be 1-255 printable characters');
+      need(!github.environment.split('/').some((part) => DOTS.test(part)), 'github.environment', 'must not have a "." or ".." part between slashes');
     }
   }
   if (issues.length > 0) throw new ValidationErrors(issues);
