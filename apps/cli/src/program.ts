@@ -248,6 +248,17 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
       choose('journal', command, async (ctx) => (await import('./commands/journal.js')).journal(ctx, { targets }));
     });
 
+  const unlock = program
+    .command('unlock')
+    .description("remove a target's lock left by a run that is gone (refused while its holder runs on this machine)")
+    .option('--force', "also remove a lock held from another host whose heartbeat has not stopped yet (make sure that run is gone)");
+  targetOptions(unlock)
+    .addHelpText('after', examples(['creds unlock', 'creds unlock --target web', 'creds unlock --force --target web']))
+    .action(async (opts: { force?: boolean; target?: string[]; all?: boolean }, command: Command) => {
+      const targets = selection(command, opts);
+      choose('unlock', command, async (ctx) => (await import('./commands/unlock.js')).unlock(ctx, { force: Boolean(opts.force), targets }));
+    });
+
   const store = program.command('store').description('key store commands');
   store
     .command('migrate')

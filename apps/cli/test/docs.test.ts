@@ -46,6 +46,7 @@ const COMMANDS: Array<[string, string[]]> = [
   ['status', ['status']],
   ['doctor', ['doctor']],
   ['journal', ['journal']],
+  ['unlock', ['unlock']],
   ['store migrate', ['store', 'migrate']],
   ['sandbox', ['sandbox']],
 ];

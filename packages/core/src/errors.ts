@@ -73,13 +73,17 @@ export class LockedError extends CredsError {
   override name = 'LockedError';
   readonly pid: number;
   readonly since: string;
-  constructor(lockPath: string, pid: number, since: string) {
-    super(`locked by pid ${pid} since ${since} (${lockPath})`, {
+  readonly lockPath: string;
+  readonly host: string | undefined;
+  constructor(lockPath: string, pid: number, since: string, options: { host?: string; hint?: string } = {}) {
+    super(`locked by pid ${pid}${options.host ? ` on ${options.host}` : ''} since ${since} (${lockPath})`, {
       code: 'LOCKED',
-      hint: 'another creds run is working on this target; wait for it to finish',
+      hint: options.hint ?? `another creds run is working on this target; wait for it to finish (the lock is ${lockPath})`,
     });
     this.pid = pid;
     this.since = since;
+    this.lockPath = lockPath;
+    this.host = options.host;
   }
 }
 

@@ -54,8 +54,35 @@ export interface BlockedTarget {
   target: string;
   /** The newest run, or a rollback, did not finish. */
   unfinished?: { kind: 'run' | 'rollback'; workflow: string; runId: string };
-  /** A live process holds the target's lock. */
-  lockedBy?: { pid: number; since: string };
+  /** A process holds the target's lock that is alive, or cannot be checked and kept its heartbeat. */
+  lockedBy?: LockedBy;
+}
+
+/** Who holds a target's lock, and when it would be taken over. */
+export interface LockedBy {
+  pid: number;
+  since: string;
+  host: string;
+  /** The lock file. */
+  lockPath: string;
+  /** `alive`: a process of this host; `unknown`: another host, which cannot be checked from here. */
+  state: 'alive' | 'unknown';
+  /** Why the holder counts as alive or cannot be checked. */
+  reason: string;
+  /** `unknown` only: how long until the lock is taken over if its heartbeat stays stopped. */
+  takeOverInMs?: number;
+}
+
+/** What `unlock` did on one target. */
+export interface UnlockResult {
+  target: string;
+  lockPath: string;
+  /** `free`: there was no lock; `removed`: its holder was gone (or --force); `refused`: the holder may be alive. */
+  outcome: 'free' | 'removed' | 'refused';
+  holder?: { pid: number; since: string; host: string };
+  /** What was known of the holder: alive on this host, gone, or on another host (cannot be checked). */
+  holderState?: 'alive' | 'gone' | 'unknown';
+  reason?: string;
 }
 
 /** Why a run may not start on a target now, and what would let it. */
@@ -64,7 +91,12 @@ export interface RunRefusal {
   code: 'LOCKED' | 'UNFINISHED_RUN' | 'WORKFLOW_MISMATCH';
   message: string;
   /** What lets it go ahead: wait for the other process, resume the unfinished run, or roll it back. */
-  next: Array<{ action: 'wait' } | { action: 'resume'; workflow: string } | { action: 'rollback' }>;
+  next: Array<
+    | { action: 'wait'; takeOverInMs?: number }
+    | { action: 'unlock'; force: boolean }
+    | { action: 'resume'; workflow: string }
+    | { action: 'rollback' }
+  >;
 }
 
 /** What `rollback` would undo on one target: the engine's own choice of run, steps and order. Read-only. */
@@ -200,5 +232,10 @@ export interface Creds<Name extends string = WorkflowName> {
    * unfinished one, resuming a run of another workflow). Empty when it may go ahead.
    */
   refusals(workflow: Name, options?: { resume?: boolean }): RunRefusal[];
+  /**
+   * Removes each target's journal lock whose holder is gone; refuses one whose holder is alive on
+   * this host, or (without `force`) runs on another host and still keeps its heartbeat.
+   */
+  unlock(options?: { force?: boolean }): UnlockResult[];
   migrateStore(to: StoreConfig): Promise<MigrationReport>;
 }

@@ -1,7 +1,7 @@
 import { type AwsClients, createAwsClients } from '@creds/aws-iam';
 import { blockingRun, CredsError, createLogger, type KeyStore, Lock, type RunRecord, rollbackOrder, rollbackTarget, type Workflow } from '@creds/core';
 import { createGitHubClient, type GitHubClient, resolveGitHubToken } from '@creds/github-secrets';
-import type { BlockedTarget, Creds, CredsOptions, RollbackPlan, RunRefusal, TargetResult, WorkflowName } from './api.js';
+import type { BlockedTarget, Creds, CredsOptions, LockedBy, RollbackPlan, RunRefusal, TargetResult, UnlockResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
 import type { TargetConfig } from './config/schema.js';
 import { runDoctor } from './doctor.js';
@@ -119,7 +119,7 @@ export function createCreds<Name extends string = WorkflowName>(
   const blockedTarget = (target: TargetConfig): BlockedTarget | undefined => {
     const journal = statePaths(config.dir).journal(target.name);
     const blocking = blockingRun(runnerFor(config, target.name, options).history());
-    const lockedBy = new Lock(`${journal}.lock`).holder();
+    const lockedBy = lockHolder(new Lock(`${journal}.lock`));
     if (!blocking && !lockedBy) return undefined;
     return {
       target: target.name,
@@ -214,8 +214,12 @@ export function createCreds<Name extends string = WorkflowName>(
         if (!blocked) return [];
         const { unfinished, lockedBy } = blocked;
         if (lockedBy) {
-          const message = `locked by pid ${lockedBy.pid} since ${lockedBy.since}: another creds run is working on this target`;
-          return [{ target: target.name, code: 'LOCKED', message, next: [{ action: 'wait' }] }];
+          const message = `locked by pid ${lockedBy.pid}${lockedBy.state === 'unknown' ? ` on host ${lockedBy.host}` : ''} since ${lockedBy.since} (${lockedBy.lockPath}): ${lockedBy.reason}`;
+          const next: RunRefusal['next'] =
+            lockedBy.state === 'alive'
+              ? [{ action: 'wait' }, { action: 'unlock', force: false }]
+              : [{ action: 'wait', takeOverInMs: lockedBy.takeOverInMs ?? 0 }, { action: 'unlock', force: true }];
+          return [{ target: target.name, code: 'LOCKED', message, next }];
         }
         if (!unfinished) return [];
         if (unfinished.kind === 'rollback') {
@@ -234,6 +238,15 @@ export function createCreds<Name extends string = WorkflowName>(
             next: [{ action: 'resume', workflow: unfinished.workflow }, { action: 'rollback' }],
           },
         ];
+      });
+    },
+
+    unlock({ force = false } = {}) {
+      return targets.map((target): UnlockResult => {
+        const lockPath = `${statePaths(config.dir).journal(target.name)}.lock`;
+        const found = new Lock(lockPath).breakLock({ force });
+        if (found.state === 'free') return { target: target.name, lockPath, outcome: 'free' };
+        return { target: target.name, lockPath, outcome: found.removed ? 'removed' : 'refused', holder: found.holder, holderState: found.state, reason: found.reason };
       });
     },
 
@@ -300,3 +313,16 @@ function selectTargets(config: LoadedConfig, names: string[] | undefined): Targe
 }
 
 export type { TargetResult, WorkflowName };
+
+/** A lock's holder as `blocked()` reports it: undefined when the lock is free or would be taken over. */
+function lockHolder(lock: Lock): LockedBy | undefined {
+  const found = lock.inspect();
+  if (found.state === 'free' || found.state === 'gone' || lock.holder() === undefined) return undefined;
+  return {
+    ...found.holder,
+    lockPath: lock.path,
+    state: found.state,
+    reason: found.reason,
+    ...(found.state === 'unknown' ? { takeOverInMs: Math.max(0, found.staleAfterMs - found.heartbeatAgeMs) } : {}),
+  };
+}

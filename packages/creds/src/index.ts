@@ -1,6 +1,8 @@
 export type {
   AwsOptions,
   BlockedTarget,
+  LockedBy,
+  UnlockResult,
   Creds,
   CredsEvent,
   CredsOptions,

@@ -1,5 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import sodium from 'libsodium-wrappers';
@@ -345,5 +346,25 @@ describe('GitHub sandbox: a state file shared by processes', () => {
     expect(second.secretValue({ owner: 'o', repo: 'r' }, 'S')).toBe('shared');
     expect((await b.rest.actions.getRepoSecret({ owner: 'o', repo: 'r', secret_name: 'S' })).status).toBe(200);
     await Promise.all([first.close(), second.close()]);
+  });
+
+  it('a state lock left by a killed process is taken over at once, not after 10 s', async () => {
+    const stateFile = join(dir, 'killed.json');
+    const server = await startGitHubServer({ stateFile, tokens: [{ token: TOKEN }], repos: [{ owner: 'o', name: 'r' }] });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.once('spawn', resolve));
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    writeFileSync(`${stateFile}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), startTime }));
+    const started = Date.now();
+    const b = new Octokit({ auth: TOKEN, baseUrl: server.url });
+    const { data: key } = await b.rest.actions.getRepoPublicKey({ owner: 'o', repo: 'r' });
+    await b.rest.actions.createOrUpdateRepoSecret({ owner: 'o', repo: 'r', secret_name: 'S', encrypted_value: await seal('after-kill', key.key), key_id: key.key_id });
+    expect(server.secretValue({ owner: 'o', repo: 'r' }, 'S')).toBe('after-kill');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await server.close();
   });
 });

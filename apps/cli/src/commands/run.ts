@@ -94,8 +94,18 @@ function refuseOverUnfinished(ctx: CliContext, refusals: readonly RunRefusal[]):
   const first = refusals[0];
   if (!first) return;
   const alike = refusals.filter((r) => r.code === first.code && r.message === first.message).map((r) => r.target);
-  const next = first.next.map((n) =>
-    n.action === 'wait' ? 'wait for it to finish' : `\`${suggest(ctx, n.action === 'resume' ? `run ${n.workflow} --resume` : 'rollback')}\``,
-  );
+  const next = first.next.map((n) => {
+    if (n.action === 'wait') {
+      return n.takeOverInMs === undefined
+        ? 'wait for it to finish'
+        : `wait: it is taken over in ${Math.ceil(n.takeOverInMs / 1000)} s unless its heartbeat resumes`;
+    }
+    if (n.action === 'unlock') {
+      return n.force
+        ? `if you know that run is gone: \`${suggest(ctx, 'unlock --force')}\``
+        : `if it is stuck, stop it; then \`${suggest(ctx, 'unlock')}\` removes the lock`;
+    }
+    return `\`${suggest(ctx, n.action === 'resume' ? `run ${n.workflow} --resume` : 'rollback')}\``;
+  });
   throw new UsageError(`${alike.join(', ')}: ${first.message}`, next.join(', or '), first.code);
 }

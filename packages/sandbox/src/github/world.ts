@@ -1,4 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { KeyPair } from './crypto.js';
 
@@ -169,14 +170,20 @@ export class WorldStore {
 const LOCK_STALE_MS = 10_000;
 const LOCK_WAIT_MS = 5_000;
 
-/** A lock file taken with O_EXCL; a lock older than 10 s is taken to be left by a dead process. */
+/**
+ * A lock file taken with O_EXCL, holding its holder's pid, host and (Linux) start time. A holder of
+ * this host that is dead, or whose pid now belongs to a later process, is gone: its lock is removed
+ * at once, so a run right after a kill finds the world free. A lock that says nothing checkable
+ * (another host, an empty file) is taken to be left by a dead process once it is 10 s old.
+ */
 function lockFile(path: string): () => void {
   const deadline = Date.now() + LOCK_WAIT_MS;
   const pause = new Int32Array(new SharedArrayBuffer(4));
+  const me = JSON.stringify({ pid: process.pid, host: hostname(), startTime: startTimeOf(process.pid) });
   for (;;) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
+      writeSync(fd, me);
       closeSync(fd);
       return () => {
         try {
@@ -188,12 +195,40 @@ function lockFile(path: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       try {
-        if (Date.now() - statSync(path).mtimeMs > LOCK_STALE_MS) unlinkSync(path);
+        if (holderGone(path) || Date.now() - statSync(path).mtimeMs > LOCK_STALE_MS) unlinkSync(path);
       } catch {
         // released meanwhile
       }
       if (Date.now() > deadline) throw new Error(`sandbox state lock ${path} is held by another process`);
       Atomics.wait(pause, 0, 0, 5);
     }
+  }
+}
+
+/** Whether the lock's recorded holder is a process of this host that is no longer running. */
+function holderGone(path: string): boolean {
+  let holder: { pid?: unknown; host?: unknown; startTime?: unknown };
+  try {
+    holder = JSON.parse(readFileSync(path, 'utf8')) as typeof holder;
+  } catch {
+    return false;
+  }
+  if (typeof holder.pid !== 'number' || holder.host !== hostname()) return false;
+  try {
+    process.kill(holder.pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  const now = startTimeOf(holder.pid);
+  return typeof holder.startTime === 'string' && now !== undefined && now !== holder.startTime;
+}
+
+/** Linux: a process's start time, field 22 of /proc/PID/stat (after the parenthesised name). */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
