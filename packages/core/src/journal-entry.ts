@@ -23,7 +23,7 @@ export const journalEntrySchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('run-finished'), status: z.enum(['succeeded', 'failed']) }),
   z.object({ ...base, type: z.literal('rollback-started'), pid: z.number().int() }),
   z.object({ ...stepBase, type: z.literal('undo-started') }),
-  z.object({ ...stepBase, type: z.literal('undo-succeeded') }),
+  z.object({ ...stepBase, type: z.literal('undo-succeeded'), output: z.unknown().optional() }),
   z.object({ ...stepBase, type: z.literal('undo-failed'), ...failure }),
   z.object({ ...base, type: z.literal('rollback-finished'), status: z.enum(['succeeded', 'failed']) }),
 ]);

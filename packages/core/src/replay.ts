@@ -18,7 +18,14 @@ export interface RunRecord {
   status: 'in-progress' | 'succeeded' | 'failed';
   resumes: number;
   steps: Map<string, StepState>;
-  rollback: { status: 'in-progress' | 'succeeded' | 'failed'; undo: Map<string, UndoState> } | undefined;
+  rollback:
+    | {
+        status: 'in-progress' | 'succeeded' | 'failed';
+        undo: Map<string, UndoState>;
+        /** What an undo that wrote a value back recorded it left in place, by step id. */
+        restored: Map<string, unknown>;
+      }
+    | undefined;
 }
 
 /** Folds journal entries into one record per run, oldest first. */
@@ -65,10 +72,13 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
         run.finishedAt = entry.at;
         break;
       case 'rollback-started':
-        run.rollback = { status: 'in-progress', undo: run.rollback?.undo ?? new Map() };
+        run.rollback = { status: 'in-progress', undo: run.rollback?.undo ?? new Map(), restored: run.rollback?.restored ?? new Map() };
+        break;
+      case 'undo-succeeded':
+        if (entry.output !== undefined) run.rollback?.restored.set(entry.stepId, entry.output);
+        run.rollback?.undo.set(entry.stepId, 'succeeded');
         break;
       case 'undo-started':
-      case 'undo-succeeded':
       case 'undo-failed':
         run.rollback?.undo.set(entry.stepId, entry.type.slice('undo-'.length) as UndoState);
         break;

@@ -332,8 +332,8 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       emit({ type: 'undo-started', runId, stepId: step.id, title: step.title });
       try {
         const ctx: StepContext<Env> = contextFor(workflow, env, runId, step.id, outputs);
-        await retrying(runId, step.id, () => step.undo!(ctx, outputs.get(step.id)));
-        journal.append({ type: 'undo-succeeded', runId, stepId: step.id });
+        const restored = await retrying(runId, step.id, () => step.undo!(ctx, outputs.get(step.id)));
+        journal.append({ type: 'undo-succeeded', runId, stepId: step.id, ...(restored === undefined ? {} : { output: toJson(step.id, restored) }) });
         undone.push(step.id);
         emit({ type: 'undo-succeeded', runId, stepId: step.id, title: step.title, durationMs: Date.now() - t0 });
       } catch (error) {

@@ -32,7 +32,9 @@ export interface StepContext<Env = unknown> {
  * - `apply` is idempotent (running it again after it succeeded, or after a crash half-way, reaches
  *   the same state) and returns a JSON-serializable output with no secret in it.
  * - `undo` reverses apply. It gets apply's output, or `undefined` when apply started but never
- *   recorded an end (a crash mid-step): then it must find what is really there.
+ *   recorded an end (a crash mid-step): then it must find what is really there. An undo that writes
+ *   a value back (rather than deleting) may return what it wrote, in apply's output shape: the
+ *   journal keeps it as the record of that step (what later drift checks compare against).
  * - `check` is read-only and reports what apply would change.
  */
 export interface Step<Env = unknown, Out = unknown> {
@@ -40,7 +42,8 @@ export interface Step<Env = unknown, Out = unknown> {
   readonly title: string;
   readonly dependsOn?: readonly string[];
   apply(ctx: StepContext<Env>): Promise<Out>;
-  undo?(ctx: StepContext<Env>, output: Out | undefined): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: most undos delete and return nothing
+  undo?(ctx: StepContext<Env>, output: Out | undefined): Promise<Out | void>;
   check?(ctx: StepContext<Env>): Promise<CheckResult>;
 }
 

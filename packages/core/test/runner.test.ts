@@ -180,6 +180,18 @@ describe('Runner', () => {
     await runnerFor().run(diamond(), { world: new World() });
   });
 
+  it('journals what an undo that writes a value back returns, and nothing for one that returns nothing', async () => {
+    const env: Env = { world: new World() };
+    const writeBack = resource('b', ['a'], { undo: async () => ({ restored: 'old value' }) });
+    const wf = () => createWorkflow<Env>('setup', [resource('a'), writeBack]);
+    await runnerFor().run(wf(), env);
+    await runnerFor().rollback(wf(), env);
+    const [run] = runnerFor().history();
+    expect(run?.rollback?.undo.get('b')).toBe('succeeded');
+    expect(run?.rollback?.restored.get('b')).toEqual({ restored: 'old value' });
+    expect(run?.rollback?.restored.has('a')).toBe(false);
+  });
+
   it('attempts every undo, reports all failures together, and a second rollback retries only those', async () => {
     const env: Env = { world: new World() };
     await runnerFor().run(diamond(), env);

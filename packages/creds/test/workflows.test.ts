@@ -98,6 +98,9 @@ describe('setup → status → setup again → rotate → teardown, against the 
   it('rolls back a rotation that failed before the old key was deleted, back to the old key', async () => {
     const { creds } = await w.creds(baseConfig());
     await creds.run('setup');
+    // GitHub's updated_at has one-second resolution: the rollback's writes must be visibly later
+    // than setup's, or a status measuring against setup's record would not see them as changes.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const old = user()!.accessKeys[0]!;
     w.iam.injectFault({ action: 'UpdateAccessKey', code: 'AccessDenied', status: 403, times: 10 });
     const [rotate] = await creds.run('rotate');
@@ -113,6 +116,11 @@ describe('setup → status → setup again → rotate → teardown, against the 
     expect(user()!.accessKeys.map((k) => k.accessKeyId)).toEqual([old.accessKeyId]);
     expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(old.accessKeyId);
     expect(w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY')).toBe(old.secretAccessKey);
+    // The undo wrote the old key back to the secrets and journaled GitHub's new updated_at: status
+    // measures against that write, so creds' own undo is not reported as a change made outside creds.
+    const [status] = await creds.status();
+    expect(status?.secrets.filter((s) => s.drifted)).toEqual([]);
+    expect(status?.drift).toEqual([]);
   });
 
   it('tears down from the config and ownership tags alone, with no journal (a new laptop)', async () => {

@@ -77,7 +77,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
         ctx.progress('the rotation was complete (the old key is deleted); keeping the new key');
         return;
       }
-      await undo(ctx, output);
+      return undo(ctx, output);
     },
   });
 
@@ -96,9 +96,9 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   const secrets = keyGroup(target, options.followers).flatMap((t) => {
     const fresh = secretSteps(t, { storeName: names.next, dependsOn: [ROTATE_STEPS.newKey], regionDependsOn: [] });
     const old = secretSteps(t, { storeName: names.current, dependsOn: [], regionDependsOn: [] });
-    return (['accessKeyId', 'secretAccessKey'] as const).map((which) =>
-      guard(fresh[which], async (ctx) => void (await old[which].apply(ctx))),
-    );
+    // The undo returns what it wrote back, so the journal records GitHub's new updated_at and
+    // status measures drift against the old key's write, not against the undone one.
+    return (['accessKeyId', 'secretAccessKey'] as const).map((which) => guard(fresh[which], (ctx) => old[which].apply(ctx)));
   });
 
   const verify = verifyKeyStep({
