@@ -10,7 +10,7 @@ import { forEachTarget, outcome, runnerFor } from './fleet.js';
 import { summarizeRuns } from './history.js';
 import { standingOutputs } from './prior-outputs.js';
 import { keyAge, parseDuration } from './durations.js';
-import { planTarget, targetStatus } from './status.js';
+import { planTarget, statusReader } from './status.js';
 import { ensureStateDir, statePaths } from './state.js';
 import { createStore } from './stores.js';
 import type { WorkflowModule, WorkflowRegistry } from './workflows/module.js';
@@ -199,7 +199,7 @@ export function createCreds<Name extends string = WorkflowName>(
         };
       }),
 
-    status: () => forEachTarget(targets, options.targetConcurrency ?? 4, (target) => targetStatus(internals, target)),
+    status: () => forEachTarget(targets, options.targetConcurrency ?? 4, statusReader(internals)),
 
     doctor: () => runDoctor(internals),
 

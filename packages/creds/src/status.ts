@@ -41,76 +41,100 @@ function collect(plan: TargetPlan, steps: PlanEntry[]): void {
   }
 }
 
-/** Drift for one target: the IAM user, its policies and keys, the store, and each secret. Read-only. */
-export async function targetStatus(internals: CredsInternals, target: TargetConfig): Promise<TargetStatus> {
-  if (target.keyOwner) {
+/**
+ * Status for each target of one `status()` call: a target sharing another's IAM user and key reuses
+ * the owner's reads (its own part is its secrets, which the owner's status already read), so the
+ * owner is read once however many targets share it.
+ */
+export function statusReader(internals: CredsInternals): (target: TargetConfig) => Promise<TargetStatus> {
+  const owners = new Map<string, Promise<TargetStatus>>();
+  const ownerStatus = (owner: TargetConfig) => {
+    let status = owners.get(owner.name);
+    if (!status) {
+      status = ownerTargetStatus(internals, owner);
+      owners.set(owner.name, status);
+    }
+    return status;
+  };
+  return async (target) => {
+    if (!target.keyOwner) return ownerStatus(target);
     // The owner's status covers the shared user and key; this target's part is its own secrets.
-    const owner = internals.config.targets.find((t) => t.name === target.keyOwner)!;
-    const shared = await targetStatus(internals, owner);
+    const shared = await ownerStatus(internals.config.targets.find((t) => t.name === target.keyOwner)!);
     const mine = new Set([target.secrets.region, target.secrets.accessKeyId, target.secrets.secretAccessKey].map(canonicalSecretName));
     const secrets = shared.secrets.filter((s) => s.scope === scopeKey(secretScope(target)) && mine.has(s.name));
     return { ...shared, target: target.name, secrets, inSync: shared.inSync };
-  }
+  };
+}
+
+/** Drift for one key owner: the IAM user, its policies and keys, the store, and each secret. Read-only; independent reads run at once. */
+async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig): Promise<TargetStatus> {
   const { iam: iamConfig } = target;
   const runner = runnerFor(internals.config, target.name, internals.options);
   const runs = runner.history();
   const env = await internals.env(target, runs);
   const { iam } = env.aws;
-  const plan = await runner.plan(await internals.workflow({ name: setup.name, target, env, runs }), env);
+  const maxAge = parseDuration(internals.config.rotation.maxKeyAge, 'rotation.maxKeyAge');
+  const unusedAfter = parseDuration(internals.config.rotation.unusedAfter, 'rotation.unusedAfter');
+  const now = Date.now();
+  const group = [target, ...internals.config.targets.filter((t) => t.keyOwner === target.name)];
+
+  const planning = internals.workflow({ name: setup.name, target, env, runs }).then((wf) => runner.plan(wf, env));
+  const storing = env.store.get(storeNames(target).current);
+  const userReading = getUser(iam, iamConfig.userName);
+  const attaching = userReading.then((user) => (user ? listAttachedPolicyArns(iam, iamUser(iamConfig.userName)) : []));
+  const keyReading = Promise.all([userReading, storing]).then(async ([user, stored]) => {
+    const listed = user ? await listAccessKeys(iam, iamConfig.userName) : [];
+    return Promise.all(
+      listed.map(async (key): Promise<KeyStatus> => {
+        const createdAt = key.createDate?.toISOString() ?? new Date(now).toISOString();
+        const lastUsed = (await getAccessKeyLastUsed(iam, key.accessKeyId))?.lastUsedDate;
+        const idleSince = (lastUsed ?? key.createDate)?.getTime() ?? now;
+        return {
+          accessKeyId: key.accessKeyId,
+          status: key.status,
+          createdAt,
+          ...(lastUsed ? { lastUsedAt: lastUsed.toISOString() } : {}),
+          inStore: stored?.accessKeyId === key.accessKeyId,
+          old: now - Date.parse(createdAt) > maxAge,
+          unused: now - idleSince > unusedAfter,
+        };
+      }),
+    );
+  });
+  const secretReading = Promise.all(
+    group.flatMap((member) => {
+      const scope = secretScope(member);
+      const names = member.secrets;
+      return (
+        [
+          [names.region, names.regionAs],
+          [names.accessKeyId, 'secret'],
+          [names.secretAccessKey, 'secret'],
+        ] as const
+      ).map(async ([name, kind]) => {
+        const canonical = canonicalSecretName(name);
+        const meta = kind === 'secret' ? await env.github.getSecret(scope, canonical) : await env.github.getVariable(scope, canonical);
+        return { name: canonical, kind, scope, meta };
+      });
+    }),
+  );
+  const [plan, stored, user, attached, keys, secretReads] = await Promise.all([planning, storing, userReading, attaching, keyReading, secretReading]);
+
   const changesOf = (id: string) => {
     const step = plan.steps.find((s) => s.id === id);
     return step?.result && !step.result.inSync ? step.result.changes : [];
   };
-
-  const user = await getUser(iam, iamConfig.userName);
   const ownership = user ? ownershipOf(user.Tags, target.name) : undefined;
   const policyName = iamConfig.inlinePolicyName ?? defaultInlinePolicyName(target.region, iamConfig.userName);
   const policyChanges = changesOf(SETUP_STEPS.inlinePolicy);
-  const attached = user ? await listAttachedPolicyArns(iam, iamUser(iamConfig.userName)) : [];
-
-  const stored = await env.store.get(storeNames(target).current);
-  const maxAge = parseDuration(internals.config.rotation.maxKeyAge, 'rotation.maxKeyAge');
-  const unusedAfter = parseDuration(internals.config.rotation.unusedAfter, 'rotation.unusedAfter');
-  const now = Date.now();
-  const keys: KeyStatus[] = [];
-  for (const key of user ? await listAccessKeys(iam, iamConfig.userName) : []) {
-    const createdAt = key.createDate?.toISOString() ?? new Date(now).toISOString();
-    const lastUsed = (await getAccessKeyLastUsed(iam, key.accessKeyId))?.lastUsedDate;
-    const idleSince = (lastUsed ?? key.createDate)?.getTime() ?? now;
-    keys.push({
-      accessKeyId: key.accessKeyId,
-      status: key.status,
-      createdAt,
-      ...(lastUsed ? { lastUsedAt: lastUsed.toISOString() } : {}),
-      inStore: stored?.accessKeyId === key.accessKeyId,
-      old: now - Date.parse(createdAt) > maxAge,
-      unused: now - idleSince > unusedAfter,
-    });
-  }
-
-  const secrets: SecretStatus[] = [];
-  const group = [target, ...internals.config.targets.filter((t) => t.keyOwner === target.name)];
-  for (const member of group) {
-    const scope = secretScope(member);
-    const names = member.secrets;
-    for (const [name, kind] of [
-      [names.region, names.regionAs],
-      [names.accessKeyId, 'secret'],
-      [names.secretAccessKey, 'secret'],
-    ] as const) {
-      const canonical = canonicalSecretName(name);
-      const meta = kind === 'secret' ? await env.github.getSecret(scope, canonical) : await env.github.getVariable(scope, canonical);
-      const id = githubStepId(kind, scope, canonical);
-      secrets.push({
-        name: canonical,
-        kind,
-        scope: scopeKey(scope),
-        exists: meta !== undefined,
-        ...(meta?.updatedAt ? { updatedAt: meta.updatedAt } : {}),
-        drifted: changesOf(id).some((c) => c.action === 'drift'),
-      });
-    }
-  }
+  const secrets: SecretStatus[] = secretReads.map(({ name, kind, scope, meta }) => ({
+    name,
+    kind,
+    scope: scopeKey(scope),
+    exists: meta !== undefined,
+    ...(meta?.updatedAt ? { updatedAt: meta.updatedAt } : {}),
+    drifted: changesOf(githubStepId(kind, scope, name)).some((c) => c.action === 'drift'),
+  }));
 
   const drift: string[] = [];
   for (const step of plan.steps) {

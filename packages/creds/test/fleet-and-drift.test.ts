@@ -128,7 +128,16 @@ describe('targets sharing one IAM user', () => {
     for (const repo of ['api', 'web', 'worker']) {
       expect(w.github.secretValue({ owner: 'octo-org', repo }, 'AWS_ACCESS_KEY_ID')).toBe(keys()[0]!.accessKeyId);
     }
+    // The shared user and its keys are read once, for the owner: the status of all three targets
+    // makes exactly the IAM reads of the owner's alone.
+    const iamReads = () => w.iam.calls.log.filter((c) => c.service === 'iam').map((c) => c.action).sort();
+    w.iam.calls.reset();
+    await (await w.creds(baseConfig({ github: undefined, targets }), { targets: ['api'] })).creds.status();
+    const ownerAlone = iamReads();
+    expect(ownerAlone).toContain('ListAccessKeys');
+    w.iam.calls.reset();
     const [, web] = await creds.status();
+    expect(iamReads()).toEqual(ownerAlone);
     expect(web?.secrets.map((s) => s.name).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_DEFAULT_REGION', 'AWS_SECRET_ACCESS_KEY']);
     expect(web?.inSync).toBe(true);
 
