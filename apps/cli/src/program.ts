@@ -179,6 +179,11 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
     .option('--concurrency <n>', 'steps at once within a target (1 forces one at a time)', positiveInt)
     .option('--target-concurrency <n>', 'targets at once in a fleet', positiveInt)
     .option('--older-than <age>', 'rotate: only keys older than this (e.g. 90d; without it every key is rotated)')
+    .option(
+      '--drain-timeout <duration>',
+      'rotate: how long to wait for workflow runs that started before the switch (e.g. 30m, 90s; 0: not at all; default rotation.drainTimeout, 30m)',
+    )
+    .option('--force', 'rotate: retire the old key even if something used it after the drain')
     .addHelpText(
       'after',
       examples([
@@ -186,6 +191,7 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
         'creds run setup --sandbox --yes',
         'creds run setup --resume --yes          # continue after Ctrl-C, a crash, a network drop',
         'creds run rotate --all --older-than 90d --yes',
+        'creds run rotate --resume --yes          # after a drain timeout: wait again for the runs',
         'creds run teardown --target web',
         'creds run oidc --yes                    # keyless: OIDC provider + role, prints the workflow snippet',
         'creds run migrate-to-oidc               # the role, then delete the key and its secrets',
@@ -194,6 +200,8 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
     .action(async (workflow: Workflow, opts: RunFlags, command: Command) => {
       const targets = selection(command, opts);
       if (opts.olderThan && workflow !== 'rotate') command.error('error: --older-than is for run rotate');
+      if (opts.drainTimeout !== undefined && workflow !== 'rotate') command.error('error: --drain-timeout is for run rotate');
+      if (opts.force && workflow !== 'rotate') command.error('error: --force is for run rotate');
       choose('run', command, async (ctx) => (await import('./commands/run.js')).run(ctx, { ...opts, workflow, targets }));
     });
 
@@ -337,6 +345,8 @@ export interface RunFlags {
   concurrency?: number;
   targetConcurrency?: number;
   olderThan?: string;
+  drainTimeout?: string;
+  force?: boolean;
 }
 
 export interface MigrateFlags {

@@ -28,6 +28,18 @@ export type CredsEvent =
   | { type: 'target-started'; target: string; workflow: string }
   | { type: 'target-finished'; target: string; workflow: string; status: TargetResult['status']; durationMs: number };
 
+/** How one `run` goes, besides the workflow. */
+export interface RunOptions {
+  /** Continue the target's unfinished run from its journal. */
+  resume?: boolean;
+  /** Rotate: only keys older than this (`90d`). */
+  olderThan?: string;
+  /** Rotate: how long to wait for workflow runs that started before the switch (`30m`, `90s`; `0`: not at all); rotation.drainTimeout by default. */
+  drainTimeout?: string;
+  /** Rotate: retire the old key even when something used it after the drain. */
+  force?: boolean;
+}
+
 export interface CredsOptions {
   /** Only these target names; every target in the config by default. */
   targets?: string[];
@@ -217,7 +229,7 @@ export interface Creds<Name extends string = WorkflowName> {
   /** Target names this instance works on. */
   readonly targets: readonly string[];
   plan(workflow: Name): Promise<TargetPlan[]>;
-  run(workflow: Name, options?: { resume?: boolean; olderThan?: string }): Promise<TargetResult[]>;
+  run(workflow: Name, options?: RunOptions): Promise<TargetResult[]>;
   rollback(): Promise<TargetResult[]>;
   /** What rollback() would undo, per target, without changing anything. */
   planRollback(): Promise<RollbackPlan[]>;

@@ -36,6 +36,9 @@ export interface WorkflowRequest {
   env: TargetEnv;
   runs: readonly RunRecord[];
   run?: RunRecord;
+  /** Rotate: the drain bound in ms (0: no drain) and whether to retire an old key that was used after it. */
+  drainTimeoutMs?: number;
+  force?: boolean;
 }
 
 /** The shared machinery behind Creds and SetupGitHubRepo: lazily built clients, store, env, workflows. */
@@ -83,7 +86,7 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}, 
     }
     return entry.load();
   };
-  const workflow = async ({ name, target, env: targetEnv, runs, run }: WorkflowRequest) =>
+  const workflow = async ({ name, target, env: targetEnv, runs, run, drainTimeoutMs, force }: WorkflowRequest) =>
     (await module(name)).build({
       target,
       followers: config.targets.filter((t) => t.keyOwner === target.name),
@@ -91,6 +94,8 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}, 
       runs,
       ...(run ? { run } : {}),
       ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+      drainTimeoutMs: drainTimeoutMs ?? parseDuration(config.rotation.drainTimeout, 'rotation.drainTimeout'),
+      ...(force ? { force } : {}),
     });
   return { config, options, targets, store, aws, github, env, module, workflow };
 }
@@ -143,6 +148,7 @@ export function createCreds<Name extends string = WorkflowName>(
     async run(name, runOptions = {}) {
       await ensureStateDir(config.dir);
       const minAge = runOptions.olderThan ? parseDuration(runOptions.olderThan, 'olderThan') : undefined;
+      const drainTimeoutMs = runOptions.drainTimeout !== undefined ? parseDuration(runOptions.drainTimeout, 'drainTimeout') : undefined;
       return forEachTarget(targets, options.targetConcurrency ?? 4, (target) =>
         outcome(target.name, name, options, async () => {
           // A target sharing another's key has no key workflow of its own (its OIDC role is its own).
@@ -157,7 +163,15 @@ export function createCreds<Name extends string = WorkflowName>(
             }
           }
           const resumed = runOptions.resume ? runs.at(-1) : undefined;
-          const wf = await workflow({ name, target, env: targetEnv, runs, ...(resumed ? { run: resumed } : {}) });
+          const wf = await workflow({
+            name,
+            target,
+            env: targetEnv,
+            runs,
+            ...(resumed ? { run: resumed } : {}),
+            ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
+            ...(runOptions.force ? { force: true } : {}),
+          });
           const result = runOptions.resume
             ? await runner.resume(wf, targetEnv, { configHash: config.hash })
             : await runner.run(wf, targetEnv, { configHash: config.hash });

@@ -2,12 +2,13 @@ import { listAccessKeys } from '@creds/aws-iam';
 import { ValidationError } from '@creds/core';
 import type { TargetEnv } from './env.js';
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** `90d`, `12h`, `30m` → milliseconds. */
+/** `90d`, `12h`, `30m`, `90s` (and `0`) → milliseconds. */
 export function parseDuration(text: string, field: string): number {
-  const match = /^(\d+)([dhm])$/.exec(text.trim());
-  if (!match) throw new ValidationError(field, `"${text}" is not a duration such as 90d, 12h or 30m`);
+  if (text.trim() === '0') return 0;
+  const match = /^(\d+)([dhms])$/.exec(text.trim());
+  if (!match) throw new ValidationError(field, `"${text}" is not a duration such as 90d, 12h, 30m or 90s`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 

@@ -12,6 +12,7 @@ export type {
   MigrationReport,
   PlannedChange,
   RollbackPlan,
+  RunOptions,
   RunRefusal,
   RunSummary,
   SecretStatus,

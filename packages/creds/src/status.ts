@@ -8,6 +8,7 @@ import { parseDuration } from './durations.js';
 import { secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';
 import { SETUP_STEPS, setup } from './workflows/setup.js';
+import { rotationWaitingOnDrain } from './workflows/rotate.js';
 
 const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 
@@ -142,6 +143,13 @@ async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig
     for (const change of step.result && !step.result.inSync ? step.result.changes : []) {
       drift.push(`${change.resource}: ${change.detail ?? `would ${change.action}`}`);
     }
+  }
+  const waiting = rotationWaitingOnDrain(runs);
+  if (waiting) {
+    drift.push(
+      `rotation ${waiting.runId} is waiting on a drain: workflow runs that started before the switch still hold the old key, which stays Active` +
+        `${waiting.message ? ` (${waiting.message})` : ''}; continue with creds run rotate --resume`,
+    );
   }
   for (const key of keys) {
     if (key.old) drift.push(`access key ${mask(key.accessKeyId)} is older than ${internals.config.rotation.maxKeyAge}: rotate it (creds run rotate)`);

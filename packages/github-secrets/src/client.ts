@@ -47,11 +47,19 @@ export interface GitHubClientOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   onRateLimitWait?: (info: RateLimitWait) => void;
+  /**
+   * Send this write at once instead of waiting its turn behind the 1 s gap between writes, for
+   * the few writes that must land together (the two secrets of one access key). GitHub asks for
+   * the gap when a client makes many writes; rate-limit answers still fail the call.
+   */
+  unpaced?: boolean;
 }
 
 /** The client the steps use: GitHub's Actions secrets and variables API, errors mapped to GitHubError. */
 export interface GitHubClient extends GitHubApi {
   readonly baseUrl: string;
+  /** Real ms per GitHub ms of this client's waits (1 unless a sandbox runs on a faster clock). */
+  readonly timeScale: number;
   /** The underlying Octokit (with throttling and retry), for calls this client does not wrap. */
   readonly octokit: Octokit;
   /** Runs an Octokit call with this client's error mapping and bounded retry of garbled answers. */
@@ -94,7 +102,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return true;
     };
 
-  const octokit = new ThrottledOctokit({
+  const settings = {
     auth: token,
     baseUrl,
     userAgent: options.userAgent ?? 'creds',
@@ -113,7 +121,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       fallbackSecondaryRateRetryAfter: 60,
       write: writeGroup(options.writeIntervalMs ?? 1000 * scale),
     },
-  } as ConstructorParameters<typeof ThrottledOctokit>[0]);
+  };
+  const octokit = new ThrottledOctokit(settings as ConstructorParameters<typeof ThrottledOctokit>[0]);
 
   const call = async <T>(context: CallContext, fn: (request: Record<string, unknown>) => Promise<T>, callOptions: CallOptions = {}): Promise<T> => {
     const request: Record<string, unknown> = {
@@ -140,7 +149,14 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     );
   };
 
-  return { baseUrl, octokit, call, ...createApi(octokit, call) };
+  // The same client with a write queue of its own that does not space writes apart, for unpaced
+  // writes: rate-limit answers are still waited out and reported, 5xx still retried.
+  const unpaced = new ThrottledOctokit({
+    ...settings,
+    throttle: { ...settings.throttle, write: writeGroup(0) },
+  } as ConstructorParameters<typeof ThrottledOctokit>[0]);
+
+  return { baseUrl, timeScale: scale, octokit, call, ...createApi(octokit, call, unpaced) };
 }
 
 /** Every request, body included, is aborted after `timeoutMs`, so a hung socket cannot hang a run. */

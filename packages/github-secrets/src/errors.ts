@@ -46,7 +46,7 @@ export interface CallContext {
   action: string;
   scope?: SecretScope;
   /** Which permission family the call needs. */
-  family?: 'secrets' | 'variables' | 'metadata';
+  family?: 'secrets' | 'variables' | 'metadata' | 'actions';
 }
 
 interface RequestErrorLike {
@@ -60,6 +60,9 @@ interface RequestErrorLike {
 /** How to give a token what it lacks, for the scope and permission family. */
 export function grantHint(scope: SecretScope | undefined, family: CallContext['family'] = 'secrets'): string {
   if (family === 'metadata') return 'give the token access to the repository (fine-grained: add it under "Repository access")';
+  if (family === 'actions') {
+    return 'classic token: add the "repo" scope; fine-grained token: grant the repository permission "Actions: Read-only" (creds reads workflow runs to wait for them)';
+  }
   const noun = family === 'variables' ? 'Variables' : 'Secrets';
   if (scope?.kind === 'org') {
     return `classic token: add the "admin:org" scope; fine-grained token: grant the organization permission "${noun}: Read and write"`;

@@ -55,6 +55,8 @@ export async function run(ctx: CliContext, options: RunOptions): Promise<number>
       results = await creds.run(workflow, {
         ...(options.resume ? { resume: true } : {}),
         ...(options.olderThan ? { olderThan: options.olderThan } : {}),
+        ...(options.drainTimeout !== undefined ? { drainTimeout: options.drainTimeout } : {}),
+        ...(options.force ? { force: true } : {}),
       });
     } finally {
       progress.stop();

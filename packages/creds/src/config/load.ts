@@ -144,7 +144,7 @@ export async function resolveConfig(raw: unknown, where: { path: string; dir: st
     dir: where.dir,
     targets,
     store: config.store,
-    rotation: { maxKeyAge: '90d', unusedAfter: '30d', ...config.rotation },
+    rotation: { maxKeyAge: '90d', unusedAfter: '30d', drainTimeout: '30m', ...config.rotation },
     hash,
   };
 }

@@ -93,6 +93,13 @@ const rotation = z
       .regex(/^\d+[dhm]$/, 'a duration such as 30d')
       .describe('Keys not used for this long are flagged by status')
       .default('30d'),
+    drainTimeout: z
+      .string()
+      .regex(/^(0|\d+[smhd])$/, 'a duration such as 30m, 90s or 2h, or 0')
+      .describe(
+        'How long creds run rotate waits for workflow runs that started before the secrets switched (they hold the old key) before it retires the old key; 0 does not wait',
+      )
+      .default('30m'),
   })
   .strict();
 

@@ -15,6 +15,10 @@ export interface BuildInput {
   run?: RunRecord;
   /** How long to wait for a new key to work with STS. */
   verifyTimeoutMs?: number;
+  /** Rotate: how long to wait for workflow runs that started before the switch, in GitHub ms (0: not at all). */
+  drainTimeoutMs?: number;
+  /** Rotate: retire the old key even when it was used after the drain. */
+  force?: boolean;
 }
 
 /**
@@ -50,4 +54,8 @@ export interface WorkflowOptions {
   verifyTimeoutMs?: number;
   /** Targets that share this target's IAM user and key: their secrets are written with its own. */
   followers?: readonly TargetConfig[];
+  /** Rotate: how long to wait for workflow runs that started before the switch (GitHub ms; 0: not at all). 30 min by default. */
+  drainTimeoutMs?: number;
+  /** Rotate: deactivate the old key even when it was used after the drain. */
+  force?: boolean;
 }

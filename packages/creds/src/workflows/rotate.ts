@@ -10,6 +10,7 @@ import { CredsError, createWorkflow, type RunRecord, type Step, type StepContext
 import type { TargetConfig } from '../config/schema.js';
 import { describeRepo, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, drainStep, oldKeyUnusedStep } from './drain.js';
 import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
 import { secretSteps, storedKey } from './secrets.js';
 
@@ -18,6 +19,8 @@ export const ROTATE_STEPS = {
   begin: 'rotate-begin',
   newKey: 'rotate-new-key',
   verify: 'rotate-verify',
+  drain: 'rotate-drain',
+  oldKeyUnused: 'rotate-old-key-unused',
   deactivateOld: 'rotate-deactivate-old',
   deleteOld: 'rotate-delete-old',
   promote: 'rotate-promote',
@@ -35,6 +38,19 @@ export function rotationOldKey(run: RunRecord | undefined): string | undefined {
  */
 export function rotationStands(run: RunRecord): boolean {
   return run.workflow === rotate.name && run.steps.get(ROTATE_STEPS.deleteOld)?.state === 'succeeded';
+}
+
+/**
+ * A rotation that stopped (or is) waiting for workflow runs that started before the switch: its
+ * drain is the step that failed, or the one in flight. The old key is still Active then.
+ */
+export function rotationWaitingOnDrain(runs: readonly RunRecord[]): { runId: string; message?: string } | undefined {
+  const run = runs.at(-1);
+  if (!run || run.workflow !== rotate.name || run.status === 'succeeded' || run.rollback) return undefined;
+  const drain = run.steps.get(ROTATE_STEPS.drain);
+  if (drain?.state === 'failed') return { runId: run.runId, message: drain.message };
+  if (drain?.state === 'started') return { runId: run.runId };
+  return undefined;
 }
 
 /**
@@ -56,10 +72,12 @@ export async function oldKeyOf(target: TargetConfig, env: TargetEnv, run: RunRec
 
 /**
  * Zero-downtime rotation, AWS's procedure: make a second key → store it (as `<target>.next`) →
- * write it to the secrets → verify it with STS → set the old key Inactive → delete it → make the
- * new key the target's key in the store. Until the old key is deleted, every undo puts the old one
- * back; once it is deleted the rotation is complete and undo keeps the new key (the repository is
- * never left without a working key).
+ * verify it with STS until AWS accepts it (a new key is refused for 10-15 s) → only then write it
+ * to the secrets, key id and secret at once → wait for the workflow runs that started before the
+ * switch (they keep the old key to their end) → check nothing else used the old key since → set
+ * it Inactive → delete it → make the new key the target's key in the store. Until the old key is
+ * deleted, every undo puts the old one back; once it is deleted the rotation is complete and undo
+ * keeps the new key (the repository is never left without a working key).
  */
 export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const { userName } = target.iam;
@@ -94,7 +112,8 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   // The new values go to the same secret steps setup uses; undo writes the old key's values back.
   // The key id and the secret change, the region does not. Every repository sharing the key gets the new one.
   const secrets = keyGroup(target, options.followers).flatMap((t) => {
-    const fresh = secretSteps(t, { storeName: names.next, dependsOn: [ROTATE_STEPS.newKey], regionDependsOn: [] });
+    // Only once AWS accepts the new key, and the id and the secret at once (the pair is mixed between the two writes).
+    const fresh = secretSteps(t, { storeName: names.next, dependsOn: [ROTATE_STEPS.verify], regionDependsOn: [], unpaced: true });
     const old = secretSteps(t, { storeName: names.current, dependsOn: [], regionDependsOn: [] });
     // The undo returns what it wrote back, so the journal records GitHub's new updated_at and
     // status measures drift against the old key's write, not against the undone one.
@@ -109,10 +128,17 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
   });
 
+  const drain = drainStep<TargetEnv>(keyGroup(target, options.followers), {
+    id: ROTATE_STEPS.drain,
+    switchSteps: secrets.map((s) => s.id),
+    timeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+  });
+  const unused = oldKeyUnusedStep<TargetEnv>({ id: ROTATE_STEPS.oldKeyUnused, dependsOn: [ROTATE_STEPS.drain], drainStep: ROTATE_STEPS.drain, userName, oldKeyId, force: options.force ?? false });
+
   const deactivate: Step<TargetEnv> = {
     id: ROTATE_STEPS.deactivateOld,
     title: `Set the old access key of ${userName} Inactive`,
-    dependsOn: [...secrets.map((s) => s.id), ROTATE_STEPS.verify],
+    dependsOn: [ROTATE_STEPS.oldKeyUnused],
     async apply(ctx) {
       if (!(await oldKeyGone(ctx))) await setAccessKeyStatus(ctx.env.aws.iam, userName, oldKeyId, 'Inactive');
       return { accessKeyId: oldKeyId };
@@ -163,8 +189,10 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     ...preflightSteps(target, options.followers),
     begin,
     guard(newKey, (ctx, output) => newKey.undo!(ctx, output)),
-    ...secrets,
     verify,
+    ...secrets,
+    drain,
+    unused,
     deactivate,
     deleteOld,
     promote,
@@ -174,6 +202,11 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
 export const rotate: WorkflowModule<'rotate'> = {
   name: 'rotate',
   steps: ROTATE_STEPS,
-  build: async ({ target, followers, env, run, verifyTimeoutMs }) =>
-    rotateWorkflow(target, await oldKeyOf(target, env, run), { followers, ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}) }),
+  build: async ({ target, followers, env, run, verifyTimeoutMs, drainTimeoutMs, force }) =>
+    rotateWorkflow(target, await oldKeyOf(target, env, run), {
+      followers,
+      ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}),
+      ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
+      ...(force ? { force } : {}),
+    }),
 };

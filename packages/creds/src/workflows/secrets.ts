@@ -20,7 +20,10 @@ export async function storedKey(ctx: StepContext<TargetEnv>, storeName: string) 
  * The region does not wait for the key; the key id and secret do. The step ids are the same for
  * setup and rotate, so the newest write is what drift is measured against.
  */
-export function secretSteps(target: TargetEnv['target'], opts: { storeName: string; dependsOn: string[]; regionDependsOn: string[] }) {
+export function secretSteps(
+  target: TargetEnv['target'],
+  opts: { storeName: string; dependsOn: string[]; regionDependsOn: string[]; /** Key id and secret written at once, not 1 s apart. */ unpaced?: boolean },
+) {
   const scope = secretScope(target);
   const names = target.secrets;
   const fromStore = (pick: (key: Awaited<ReturnType<typeof storedKey>>) => Secret) => async (ctx: StepContext<TargetEnv>) =>
@@ -44,6 +47,7 @@ export function secretSteps(target: TargetEnv['target'], opts: { storeName: stri
       value: fromStore((key) => new Secret(key.accessKeyId)),
       version: keyVersion,
       dependsOn: opts.dependsOn,
+      ...(opts.unpaced ? { unpaced: true } : {}),
     }),
     secretAccessKey: secretStep<TargetEnv>({
       scope,
@@ -51,6 +55,7 @@ export function secretSteps(target: TargetEnv['target'], opts: { storeName: stri
       value: fromStore((key) => key.secretAccessKey),
       version: keyVersion,
       dependsOn: opts.dependsOn,
+      ...(opts.unpaced ? { unpaced: true } : {}),
     }),
   };
 }

@@ -22,6 +22,8 @@ export interface SecretStepOptions<Env extends GitHubEnv = GitHubEnv> {
    */
   version?: (ctx: StepContext<Env>) => string | undefined | Promise<string | undefined>;
   dependsOn?: string[];
+  /** Write at once, not behind the 1 s gap between writes (see CallOptions.unpaced). */
+  unpaced?: boolean;
 }
 
 /** What the journal keeps of a secret write: where, when, and never the value. */
@@ -85,6 +87,7 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       const value = await options.value(ctx);
       const written = await writeSecret(github, scope, name, value, {
         ...call,
+        ...(options.unpaced ? { unpaced: true } : {}),
         ...(access ? { access } : {}),
         onKeyRotated: () => ctx.progress(`the public key of ${describeScope(scope)} changed while writing ${name}; sealed it again with the new key`),
       });

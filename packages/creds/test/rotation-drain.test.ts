@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, useWorld } from './harness.js';
+
+// The rotation as a workflow sees it: the sandbox refuses a new key for a propagation delay (300 ms
+// here), and a run reads its secrets when it starts and keeps them to its end.
+
+const w = useWorld();
+const repo = { owner: 'octo-org', repo: 'demo' };
+const user = () => w.iam.state().users.find((u) => u.userName === 'gh-demo')!;
+const keyOf = (id: string) => user().accessKeys.find((k) => k.accessKeyId === id);
+
+/** Calls STS with a key pair, as a workflow step does; false when AWS refuses it. */
+async function works(pair: { id?: string; secret?: string }): Promise<boolean> {
+  if (!pair.id || !pair.secret) return false;
+  // The sandbox does not check signatures: a mixed pair (one key's id, another's secret) is caught here.
+  const issued = w.iam.state().users.flatMap((u) => u.accessKeys).find((k) => k.accessKeyId === pair.id);
+  if (issued?.secretAccessKey !== pair.secret) return false;
+  const sts = new STSClient({ region: 'eu-west-1', endpoint: w.iam.url, credentials: { accessKeyId: pair.id, secretAccessKey: pair.secret }, maxAttempts: 1 });
+  try {
+    await sts.send(new GetCallerIdentityCommand({}));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** Keeps calling STS with what `read` gives until stopped; counts calls and failures. */
+function watch(read: () => { id?: string; secret?: string }) {
+  let stop = false;
+  const counts = { calls: 0, failed: 0 };
+  const done = (async () => {
+    while (!stop) {
+      counts.calls += 1;
+      if (!(await works(read()))) counts.failed += 1;
+      await sleep(5);
+    }
+  })();
+  return {
+    counts,
+    async stop() {
+      stop = true;
+      await done;
+      return counts;
+    },
+  };
+}
+
+const secrets = () => ({ id: w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID'), secret: w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY') });
+
+async function until(what: string, check: () => boolean, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('rotation with no failed workflow', () => {
+  it('writes the secrets only once AWS accepts the new key: a reader of the secrets never gets a refused key', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    const old = user().accessKeys[0]!.accessKeyId;
+    const watcher = watch(secrets);
+    const [rotate] = await creds.run('rotate');
+    const counts = await watcher.stop();
+    expect(rotate?.error).toBeUndefined();
+    expect(counts.calls).toBeGreaterThan(10);
+    expect(counts.failed).toBe(0);
+    const fresh = user().accessKeys[0]!;
+    expect(fresh.accessKeyId).not.toBe(old);
+    // GitHub's updated_at (to the second) of the switch is not before AWS accepted the key.
+    const switched = Date.parse(w.github.secret(repo, 'AWS_ACCESS_KEY_ID')!.updatedAt);
+    expect(switched + 999).toBeGreaterThanOrEqual(fresh.usableAt!);
+  });
+
+  it('waits for a run in progress at the switch, which keeps using the old key to its end; then retires the old key', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    const old = user().accessKeys[0]!.accessKeyId;
+    const run = w.github.startRun('octo-org', 'demo', { name: 'Deploy' });
+    const workflow = watch(() => ({ id: run.secrets?.['AWS_ACCESS_KEY_ID'], secret: run.secrets?.['AWS_SECRET_ACCESS_KEY'] }));
+    const rotating = creds.run('rotate', { drainTimeout: '2h' });
+    await until('the switch', () => w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID') !== old);
+    await sleep(300);
+    // Still draining: the old key is Active and the run's calls go through.
+    expect(keyOf(old)?.status).toBe('Active');
+    // The run's last step, then it ends.
+    const counts = await workflow.stop();
+    w.github.finishRun('octo-org', 'demo', run.id);
+    const finishedAt = Date.now();
+    const [rotate] = await rotating;
+    expect(rotate?.error).toBeUndefined();
+    expect(counts.failed).toBe(0);
+    expect(counts.calls).toBeGreaterThan(10);
+    expect(keyOf(old)).toBeUndefined();
+    // Deactivated only after the run finished (its last uses came after the switch and did not stop the rotation).
+    const deactivated = w.iam.calls.log.find((c) => c.action === 'UpdateAccessKey' && c.status === 200);
+    expect(deactivated?.at).toBeGreaterThanOrEqual(finishedAt);
+  });
+
+  it('a run that outlives the drain bound: exit with DRAIN_TIMEOUT, old key Active, status says so, --resume finishes', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    const old = user().accessKeys[0]!.accessKeyId;
+    const run = w.github.startRun('octo-org', 'demo', { name: 'Long tests' });
+    // One GitHub minute lasts 60 ms on the harness's clock.
+    const [rotate] = await creds.run('rotate', { drainTimeout: '1m' });
+    expect(rotate?.status).toBe('failed');
+    expect(rotate?.error).toMatchObject({ code: 'DRAIN_TIMEOUT', stepId: 'rotate-drain' });
+    expect(rotate?.error?.message).toContain('"Long tests" #1');
+    expect(rotate?.error?.hint).toMatch(/--resume/);
+    expect(keyOf(old)?.status).toBe('Active');
+    const [status] = await creds.status();
+    expect(status?.drift.join('\n')).toMatch(/waiting on a drain.*creds run rotate --resume/);
+    w.github.finishRun('octo-org', 'demo', run.id);
+    const [resumed] = await creds.run('rotate', { resume: true });
+    expect(resumed?.error).toBeUndefined();
+    expect(keyOf(old)).toBeUndefined();
+    expect(w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID')).toBe(user().accessKeys[0]!.accessKeyId);
+  });
+
+  it('stops before deactivating an old key something else used after the drain, unless --force', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    const oldKey = user().accessKeys[0]!;
+    const run = w.github.startRun('octo-org', 'demo');
+    await creds.run('rotate', { drainTimeout: '1m' });
+    w.github.finishRun('octo-org', 'demo', run.id);
+    // Something outside the repository's workflows uses the old key a few seconds later.
+    await sleep(3_200);
+    expect(await works({ id: oldKey.accessKeyId, secret: oldKey.secretAccessKey })).toBe(true);
+    const [stopped] = await creds.run('rotate', { resume: true });
+    expect(stopped?.error).toMatchObject({ code: 'OLD_KEY_STILL_USED', stepId: 'rotate-old-key-unused' });
+    expect(stopped?.error?.hint).toMatch(/--force/);
+    expect(keyOf(oldKey.accessKeyId)?.status).toBe('Active');
+    const [forced] = await creds.run('rotate', { resume: true, force: true });
+    expect(forced?.error).toBeUndefined();
+    expect(keyOf(oldKey.accessKeyId)).toBeUndefined();
+  });
+
+  it('drainTimeout 0 retires the old key without looking at runs', async () => {
+    const { creds } = await w.creds(baseConfig({ rotation: { drainTimeout: '0' } }));
+    await creds.run('setup');
+    const old = user().accessKeys[0]!.accessKeyId;
+    w.github.startRun('octo-org', 'demo');
+    w.github.resetLog();
+    const [rotate] = await creds.run('rotate');
+    expect(rotate?.error).toBeUndefined();
+    expect(keyOf(old)).toBeUndefined();
+    expect(w.github.requests.filter((r) => r.path.includes('/actions/runs'))).toEqual([]);
+  });
+});

@@ -1,0 +1,103 @@
+import type { CallOptions, GitHubClient } from './client.js';
+import { badResponse, GitHubErrorCode } from './errors.js';
+
+/** A run that has not finished: GitHub's statuses before `completed`. */
+export const LIVE_RUN_STATUSES = ['queued', 'in_progress', 'waiting', 'requested', 'pending'] as const;
+
+export interface WorkflowRunInfo {
+  id: number;
+  /** `owner/name` */
+  repository: string;
+  name: string;
+  runNumber: number;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  htmlUrl?: string;
+}
+
+function runInfo(data: unknown, repository: string, action: string): WorkflowRunInfo {
+  const d = (data ?? {}) as Record<string, unknown>;
+  if (typeof d['id'] !== 'number' || typeof d['status'] !== 'string' || typeof d['created_at'] !== 'string') {
+    throw badResponse(action, 'a workflow run without id, status or created_at');
+  }
+  return {
+    id: d['id'],
+    repository,
+    name: typeof d['name'] === 'string' ? d['name'] : 'workflow',
+    runNumber: typeof d['run_number'] === 'number' ? d['run_number'] : 0,
+    status: d['status'],
+    createdAt: d['created_at'],
+    updatedAt: typeof d['updated_at'] === 'string' ? d['updated_at'] : d['created_at'],
+    ...(typeof d['html_url'] === 'string' ? { htmlUrl: d['html_url'] } : {}),
+  };
+}
+
+/**
+ * The repository's workflow runs that have not finished and were created at or before `createdBy`
+ * (ISO 8601): one listing per live status (`GET /repos/{owner}/{repo}/actions/runs?status=…&created=<=…`),
+ * every page. Needs "Actions: read".
+ */
+export async function listLiveRuns(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  createdBy: string,
+  options: CallOptions = {},
+): Promise<WorkflowRunInfo[]> {
+  const repository = `${owner}/${repo}`;
+  const action = `list the unfinished workflow runs of ${repository}`;
+  const found = new Map<number, WorkflowRunInfo>();
+  for (const status of LIVE_RUN_STATUSES) {
+    const runs = await client.call(
+      { action, scope: { kind: 'repo', owner, repo }, family: 'actions' },
+      (request) =>
+        client.octokit.paginate(client.octokit.rest.actions.listWorkflowRunsForRepo, {
+          owner,
+          repo,
+          status: status as never,
+          created: `<=${createdBy}`,
+          per_page: 100,
+          request,
+        }),
+      options,
+    );
+    for (const run of runs) {
+      const info = runInfo(run, repository, action);
+      // A run may change status between two listings; the later listing wins.
+      found.set(info.id, info);
+    }
+  }
+  return [...found.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+}
+
+/** One run by id (its current status). undefined when it is gone. */
+export async function getRun(client: GitHubClient, owner: string, repo: string, runId: number, options: CallOptions = {}): Promise<WorkflowRunInfo | undefined> {
+  const repository = `${owner}/${repo}`;
+  const action = `read workflow run ${runId} of ${repository}`;
+  try {
+    return await client.call(
+      { action, scope: { kind: 'repo', owner, repo }, family: 'actions' },
+      async (request) => runInfo((await client.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', { owner, repo, run_id: runId, request })).data, repository, action),
+      options,
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code === GitHubErrorCode.notFound) return undefined;
+    throw error;
+  }
+}
+
+/** The organization's repositories (`GET /orgs/{org}/repos`), as `owner/name` with their id and privacy. */
+export async function listOrgRepositories(
+  client: GitHubClient,
+  org: string,
+  options: CallOptions = {},
+): Promise<Array<{ id: number; fullName: string; private: boolean }>> {
+  const action = `list the repositories of organization ${org}`;
+  const repos = await client.call(
+    { action, scope: { kind: 'org', org }, family: 'metadata' },
+    (request) => client.octokit.paginate(client.octokit.rest.repos.listForOrg, { org, per_page: 100, request }),
+    options,
+  );
+  return repos.map((r) => ({ id: r.id, fullName: r.full_name, private: r.private }));
+}
