@@ -108,7 +108,7 @@ function variableData(data: unknown, action: string): VariableData {
 
 const absent = (error: unknown): boolean => (error as { code?: string }).code === GitHubErrorCode.notFound;
 
-export function createApi(octokit: Octokit, call: Call, unpaced: Octokit = octokit): GitHubApi {
+export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit = () => octokit): GitHubApi {
   const keys = new Map<string, Promise<PublicKey>>();
   const repos = new Map<string, Promise<RepoInfo>>();
   const req = (route: string, params: Record<string, unknown>) => octokit.request(route, params);
@@ -178,7 +178,7 @@ export function createApi(octokit: Octokit, call: Call, unpaced: Octokit = octok
           body['visibility'] = payload.visibility ?? 'private';
           if (payload.visibility === 'selected') body['selected_repository_ids'] = payload.selectedRepositoryIds ?? [];
         }
-        const put = options?.unpaced ? unpaced.request : octokit.request;
+        const put = options?.unpaced ? unpaced().request : octokit.request;
         const res = await put(`PUT ${prefix}/secrets/{secret_name}`, { ...params, secret_name: name, ...body, request });
         return res.status === 201 ? 'created' : 'updated';
       }, options);

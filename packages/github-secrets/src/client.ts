@@ -102,7 +102,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return true;
     };
 
-  const settings = {
+  const settings = (writeIntervalMs: number) => ({
     auth: token,
     baseUrl,
     userAgent: options.userAgent ?? 'creds',
@@ -119,10 +119,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       onSecondaryRateLimit: onLimit('secondary'),
       retryAfterBaseValue: 1000 * scale,
       fallbackSecondaryRateRetryAfter: 60,
-      write: writeGroup(options.writeIntervalMs ?? 1000 * scale),
+      write: writeGroup(writeIntervalMs),
     },
-  };
-  const octokit = new ThrottledOctokit(settings as ConstructorParameters<typeof ThrottledOctokit>[0]);
+  });
+  const octokit = new ThrottledOctokit(settings(options.writeIntervalMs ?? 1000 * scale) as ConstructorParameters<typeof ThrottledOctokit>[0]);
 
   const call = async <T>(context: CallContext, fn: (request: Record<string, unknown>) => Promise<T>, callOptions: CallOptions = {}): Promise<T> => {
     const request: Record<string, unknown> = {
@@ -151,10 +151,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 
   // The same client with a write queue of its own that does not space writes apart, for unpaced
   // writes: rate-limit answers are still waited out and reported, 5xx still retried.
-  const unpaced = new ThrottledOctokit({
-    ...settings,
-    throttle: { ...settings.throttle, write: writeGroup(0) },
-  } as ConstructorParameters<typeof ThrottledOctokit>[0]);
+  let unpacedOctokit: InstanceType<typeof ThrottledOctokit> | undefined;
+  const unpaced = () => (unpacedOctokit ??= new ThrottledOctokit(settings(0) as ConstructorParameters<typeof ThrottledOctokit>[0]));
 
   return { baseUrl, timeScale: scale, octokit, call, ...createApi(octokit, call, unpaced) };
 }
