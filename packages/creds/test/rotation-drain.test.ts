@@ -28,14 +28,15 @@ async function works(pair: { id?: string; secret?: string }): Promise<boolean> {
   }
 }
 
-/** Keeps calling STS with what `read` gives until stopped; counts calls and failures. */
-function watch(read: () => { id?: string; secret?: string }) {
+/** Keeps calling STS with what `read` gives until stopped (then `after`); counts calls and failures. */
+function watch(read: () => { id?: string; secret?: string }, after: () => void = () => {}) {
   let stop = false;
   const counts = { calls: 0, failed: 0 };
   const done = (async () => {
     while (!stop) {
       counts.calls += 1;
       if (!(await works(read()))) counts.failed += 1;
+      after();
       await sleep(5);
     }
   })();
@@ -49,7 +50,16 @@ function watch(read: () => { id?: string; secret?: string }) {
   };
 }
 
-const secrets = () => ({ id: w.github.secretValue(repo, 'AWS_ACCESS_KEY_ID'), secret: w.github.secretValue(repo, 'AWS_SECRET_ACCESS_KEY') });
+/** A short workflow run: it gets the secrets when it starts, calls STS once, and ends. */
+let current: number | undefined;
+const shortRun = () => {
+  const run = w.github.startRun('octo-org', 'demo', { name: 'Watcher' });
+  current = run.id;
+  return { id: run.secrets?.['AWS_ACCESS_KEY_ID'], secret: run.secrets?.['AWS_SECRET_ACCESS_KEY'] };
+};
+const endRun = () => {
+  if (current !== undefined) w.github.finishRun('octo-org', 'demo', current);
+};
 
 async function until(what: string, check: () => boolean, ms = 20_000) {
   const deadline = Date.now() + ms;
@@ -64,7 +74,7 @@ describe('rotation with no failed workflow', () => {
     const { creds } = await w.creds(baseConfig());
     await creds.run('setup');
     const old = user().accessKeys[0]!.accessKeyId;
-    const watcher = watch(secrets);
+    const watcher = watch(shortRun, endRun);
     const [rotate] = await creds.run('rotate');
     const counts = await watcher.stop();
     expect(rotate?.error).toBeUndefined();
