@@ -85,3 +85,5 @@ export {
   validateSubjects,
 } from './trust-policy.js';
 export type { SubjectOptions, TrustPolicyDocument, TrustPolicyOptions } from './trust-policy.js';
+export { teardownBlockers } from './teardown-blockers.js';
+export type { CredsPart } from './teardown-blockers.js';

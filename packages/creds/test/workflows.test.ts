@@ -1,7 +1,8 @@
+import { AttachUserPolicyCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, useWorld } from './harness.js';
+import { baseConfig, POLICY, useWorld } from './harness.js';
 
 const w = useWorld();
 
@@ -131,6 +132,28 @@ describe('setup → status → setup again → rotate → teardown, against the 
     expect(teardown?.error).toBeUndefined();
     expect(user()).toBeUndefined();
     expect(w.github.secretNames(repo)).toEqual([]);
+  });
+
+  it('teardown refuses before any delete when the user holds what creds did not make; plan teardown names each', async () => {
+    const { creds } = await w.creds(baseConfig());
+    await creds.run('setup');
+    const client = new IAMClient({ region: 'us-east-1', endpoint: w.iam.url, credentials: w.iam.admin, maxAttempts: 1 });
+    const handMade = w.iam.addPolicy({ policyName: 'hand-made' });
+    await client.send(new AttachUserPolicyCommand({ UserName: 'gh-demo', PolicyArn: handMade }));
+    await client.send(new PutUserPolicyCommand({ UserName: 'gh-demo', PolicyName: 'by-hand', PolicyDocument: JSON.stringify(POLICY) }));
+    w.iam.addToUser('gh-demo', { loginProfile: true, mfaDevices: ['arn:aws:iam::123456789012:mfa/gh-demo'], sshPublicKeys: ['APKAEXAMPLE'], groups: ['ops'] });
+    const before = JSON.stringify({ user: user(), secrets: w.github.secretNames(repo) });
+    const [plan] = await creds.plan('teardown');
+    const planned = plan!.errors.map((e) => e.message).join('\n');
+    for (const blocker of [handMade, 'inline policy by-hand', 'console password', 'MFA device', 'SSH public key APKAEXAMPLE', 'group ops']) {
+      expect(planned).toContain(blocker);
+    }
+    expect(planned).not.toContain('ReadOnlyAccess');
+    const [teardown] = await creds.run('teardown');
+    expect(teardown?.status).toBe('failed');
+    expect(teardown?.error).toMatchObject({ code: 'TEARDOWN_BLOCKED', stepId: 'iam-teardown-check' });
+    expect(teardown?.error?.message).toContain(handMade);
+    expect(JSON.stringify({ user: user(), secrets: w.github.secretNames(repo) })).toBe(before);
   });
 
   it('leaves a same-named user that creds did not create alone, and says how to adopt it', async () => {

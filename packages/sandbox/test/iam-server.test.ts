@@ -5,6 +5,10 @@ import {
   CreateUserCommand,
   DeleteAccessKeyCommand,
   DeleteUserCommand,
+  GetLoginProfileCommand,
+  ListGroupsForUserCommand,
+  ListMFADevicesCommand,
+  ListSSHPublicKeysCommand,
   DeleteUserPolicyCommand,
   DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
@@ -110,6 +114,30 @@ describe('IAM users (documented behaviour)', () => {
     await iam.send(new DetachUserPolicyCommand({ UserName: 'u', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }));
     await del();
     expect((await errorOf(del())).name).toBe('NoSuchEntity');
+  });
+
+  it('login profile, MFA devices, SSH keys and groups are listed, and each blocks DeleteUser', async () => {
+    const { iam } = clients(sandbox);
+    sandbox.addUser({
+      userName: 'person',
+      loginProfile: true,
+      mfaDevices: ['arn:aws:iam::123456789012:mfa/person'],
+      sshPublicKeys: ['APKAEIBAERJR2EXAMPLE'],
+      groups: ['admins'],
+    });
+    expect((await iam.send(new GetLoginProfileCommand({ UserName: 'person' }))).LoginProfile?.UserName).toBe('person');
+    expect((await iam.send(new ListMFADevicesCommand({ UserName: 'person' }))).MFADevices?.map((d) => d.SerialNumber)).toEqual(['arn:aws:iam::123456789012:mfa/person']);
+    expect((await iam.send(new ListSSHPublicKeysCommand({ UserName: 'person' }))).SSHPublicKeys?.map((k) => k.SSHPublicKeyId)).toEqual(['APKAEIBAERJR2EXAMPLE']);
+    expect((await iam.send(new ListGroupsForUserCommand({ UserName: 'person' }))).Groups?.map((g) => g.GroupName)).toEqual(['admins']);
+    expect(await errorOf(iam.send(new DeleteUserCommand({ UserName: 'person' })))).toMatchObject({ name: 'DeleteConflict', status: 409 });
+    sandbox.addUser({ userName: 'plain' });
+    expect((await iam.send(new ListMFADevicesCommand({ UserName: 'plain' }))).MFADevices).toEqual([]);
+    expect((await iam.send(new ListGroupsForUserCommand({ UserName: 'plain' }))).Groups).toEqual([]);
+    expect(await errorOf(iam.send(new GetLoginProfileCommand({ UserName: 'plain' })))).toMatchObject({ name: 'NoSuchEntity', status: 404 });
+    for (const [field, message] of [['mfaDevices', 'MFA'], ['sshPublicKeys', 'SSH'], ['groups', 'group']] as const) {
+      sandbox.addUser({ userName: `only-${field}`, [field]: ['x'] });
+      expect((await errorOf(iam.send(new DeleteUserCommand({ UserName: `only-${field}` })))).message).toContain(message);
+    }
   });
 });
 

@@ -6,8 +6,9 @@ import {
   getUser,
   listAccessKeys,
   ownershipOf,
+  teardownBlockers,
 } from '@creds/aws-iam';
-import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
+import { CredsError, createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
 import { canonicalSecretName, describeScope, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
 import { secretScope, storeNames, type TargetEnv } from '../env.js';
@@ -17,6 +18,7 @@ import { attachedByCreds } from './setup.js';
 
 /** The ids of teardown's IAM steps (the secret deletions are named by what they delete). */
 export const TEARDOWN_STEPS = {
+  check: 'iam-teardown-check',
   keys: 'iam-delete-access-keys',
   policies: 'iam-delete-policies',
   user: 'iam-delete-user',
@@ -101,10 +103,57 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
   };
 }
 
-/** secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
+/**
+ * Read-only, before any delete: a user creds created for this target that carries what creds did
+ * not put there (managed policies it did not attach, inline policies it did not write, a console
+ * password, MFA devices, SSH keys, groups) would stop the teardown halfway, after the secrets and
+ * keys are gone. It is refused here instead, naming each; `plan teardown` shows the same.
+ */
+export function teardownCheckStep(target: TargetConfig, runs: readonly RunRecord[]): Step<TargetEnv> {
+  const { userName } = target.iam;
+  const inlinePolicyName = target.iam.policy ? (target.iam.inlinePolicyName ?? defaultInlinePolicyName(target.region, userName)) : undefined;
+  const refusal = async (env: TargetEnv): Promise<CredsError | undefined> => {
+    const user = await getUser(env.aws.iam, userName);
+    if (!user) return undefined;
+    const ownership = ownershipOf(user.Tags, target.name);
+    if (ownership === 'foreign' || ownership === 'other-target') {
+      return new CredsError(`IAM user ${userName} was not created by creds for ${target.name}; teardown deletes nothing`, {
+        code: 'NOT_OWNED',
+        hint: 'check iam.userName in the config; delete the secrets and the user yourself if they really should go',
+      });
+    }
+    // An adopted user is not deleted (it only loses creds' tags and what creds put on it).
+    if (ownership !== 'owned') return undefined;
+    const blockers = await teardownBlockers(env.aws.iam, userName, { inlinePolicyName, managedPolicyArns: attachedByCreds(runs, target) });
+    if (blockers.length === 0) return undefined;
+    return new CredsError(`IAM user ${userName} has what creds did not make, so its teardown would stop halfway: ${blockers.join(', ')}`, {
+      code: 'TEARDOWN_BLOCKED',
+      hint: 'remove those yourself (creds never deletes what it did not make), then run teardown again; nothing was deleted',
+    });
+  };
+  return {
+    id: TEARDOWN_STEPS.check,
+    title: `Check that IAM user ${userName} holds only what creds made`,
+    dependsOn: PREFLIGHT,
+    async apply(ctx) {
+      const refused = await refusal(ctx.env);
+      if (refused) throw refused;
+      return { userName };
+    },
+    async check(ctx) {
+      const refused = await refusal(ctx.env);
+      if (refused) throw refused;
+      return { inSync: true };
+    },
+  };
+}
+
+/** check → secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
 export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[], options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const steps = teardownSteps(target, runs, options);
-  return createWorkflow(teardown.name, [...preflightSteps(target, options.followers), ...steps.secrets, steps.keys, steps.policies, steps.user]);
+  const check = teardownCheckStep(target, runs);
+  const secrets = steps.secrets.map((step) => ({ ...step, dependsOn: [...(step.dependsOn ?? []), check.id] }));
+  return createWorkflow(teardown.name, [...preflightSteps(target, options.followers), check, ...secrets, steps.keys, steps.policies, steps.user]);
 }
 
 export const teardown: WorkflowModule<'teardown'> = {

@@ -25,6 +25,9 @@ export function deleteBlocker(user: SandboxUser): string | undefined {
   if (user.accessKeys.length > 0) return 'Cannot delete entity, must delete access keys first.';
   if (Object.keys(user.inlinePolicies).length > 0) return 'Cannot delete entity, must delete policies first.';
   if (user.attachedPolicies.length > 0) return 'Cannot delete entity, must detach all policies first.';
+  if ((user.mfaDevices?.length ?? 0) > 0) return 'Cannot delete entity, must delete MFA device first.';
+  if ((user.sshPublicKeys?.length ?? 0) > 0) return 'Cannot delete entity, must delete SSH public keys first.';
+  if ((user.groups?.length ?? 0) > 0) return 'Cannot delete entity, must remove users from group first.';
   return undefined;
 }
 
@@ -113,6 +116,36 @@ export const userActions: Record<string, ActionHandler> = {
       const user = getUser(ctx.state, required(ctx, 'UserName'));
       user.permissionsBoundary = checkPolicyArn(required(ctx, 'PermissionsBoundary'));
       return undefined;
+    },
+  },
+  ListMFADevices: {
+    write: false,
+    handle(ctx) {
+      const user = getUser(ctx.state, required(ctx, 'UserName'));
+      const devices = (user.mfaDevices ?? []).map((serial) => ({ UserName: user.userName, SerialNumber: serial, EnableDate: awsDate(user.createdAt) }));
+      return { MFADevices: devices, IsTruncated: false };
+    },
+  },
+  ListSSHPublicKeys: {
+    write: false,
+    handle(ctx) {
+      const user = getUser(ctx.state, required(ctx, 'UserName'));
+      const keys = (user.sshPublicKeys ?? []).map((id) => ({ UserName: user.userName, SSHPublicKeyId: id, Status: 'Active', UploadDate: awsDate(user.createdAt) }));
+      return { SSHPublicKeys: keys, IsTruncated: false };
+    },
+  },
+  ListGroupsForUser: {
+    write: false,
+    handle(ctx) {
+      const user = getUser(ctx.state, required(ctx, 'UserName'));
+      const groups = (user.groups ?? []).map((name) => ({
+        Path: '/',
+        GroupName: name,
+        GroupId: `AGPA${name.toUpperCase().replace(/[^A-Z0-9]/g, '').padEnd(17, 'X').slice(0, 17)}`,
+        Arn: `arn:aws:iam::${ctx.state.accountId}:group/${name}`,
+        CreateDate: awsDate(user.createdAt),
+      }));
+      return { Groups: groups, IsTruncated: false };
     },
   },
   GetLoginProfile: {

@@ -13,6 +13,10 @@ export interface AddUserInput {
   tags?: Tag[] | Record<string, string>;
   /** A console password, which blocks DeleteUser. */
   loginProfile?: boolean;
+  /** Serial numbers of MFA devices; SSH public key ids; group names: each blocks DeleteUser. */
+  mfaDevices?: string[];
+  sshPublicKeys?: string[];
+  groups?: string[];
   inlinePolicies?: Record<string, string>;
   attachedPolicies?: string[];
 }
@@ -41,6 +45,8 @@ export interface IamControl {
   allowAll(): void;
   addUser(input: AddUserInput): void;
   addAccessKey(userName: string, input?: AddKeyInput): { accessKeyId: string; secretAccessKey: string };
+  /** What a person adds by hand to an existing user: a console password, MFA devices, SSH keys, groups. */
+  addToUser(userName: string, input: Pick<AddUserInput, 'loginProfile' | 'mfaDevices' | 'sshPublicKeys' | 'groups'>): void;
   /** A customer managed policy; returns its ARN. */
   addPolicy(input: { policyName: string; document?: string; path?: string }): string;
   /** Another non-user caller (e.g. a second administrator). */
@@ -102,7 +108,18 @@ export function createControl(holder: StateHolder, settings: RuntimeSettings, ra
           attachedPolicies: [...(input.attachedPolicies ?? [])],
           accessKeys: [],
           ...(input.loginProfile ? { loginProfile: true } : {}),
+          ...(input.mfaDevices?.length ? { mfaDevices: [...input.mfaDevices] } : {}),
+          ...(input.sshPublicKeys?.length ? { sshPublicKeys: [...input.sshPublicKeys] } : {}),
+          ...(input.groups?.length ? { groups: [...input.groups] } : {}),
         });
+      }),
+    addToUser: (userName, input) =>
+      holder.use(true, (s) => {
+        const user = getUser(s, userName);
+        if (input.loginProfile) user.loginProfile = true;
+        if (input.mfaDevices) user.mfaDevices = [...(user.mfaDevices ?? []), ...input.mfaDevices];
+        if (input.sshPublicKeys) user.sshPublicKeys = [...(user.sshPublicKeys ?? []), ...input.sshPublicKeys];
+        if (input.groups) user.groups = [...(user.groups ?? []), ...input.groups];
       }),
     addAccessKey: (userName, input = {}) =>
       holder.use(true, (s) => {

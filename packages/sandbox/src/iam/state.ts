@@ -26,6 +26,12 @@ export interface SandboxUser {
   accessKeys: SandboxAccessKey[];
   /** A console password: blocks DeleteUser like it does in IAM. */
   loginProfile?: boolean;
+  /** Serial numbers of MFA devices enabled for the user; each blocks DeleteUser. */
+  mfaDevices?: string[];
+  /** Ids of SSH public keys (for CodeCommit); each blocks DeleteUser. */
+  sshPublicKeys?: string[];
+  /** Names of the groups the user is in; membership blocks DeleteUser. */
+  groups?: string[];
 }
 
 export interface SandboxPolicy {
