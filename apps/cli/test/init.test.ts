@@ -46,10 +46,15 @@ describe('creds init', () => {
   });
 
   it('writes commented YAML with --format yaml, equal to the JSON one', async () => {
-    const r = await runCli(['init', ...FLAGS, '--format', 'yaml', '--store', 'keychain'], { cwd: dir.path });
+    const r = await runCli(['init', ...FLAGS, '--format', 'yaml', '--store', 'keychain', '--json'], { cwd: dir.path });
     expect(r.code, r.stderr).toBe(0);
     const text = await readFile(join(dir.path, 'creds.config.yaml'), 'utf8');
-    expect(text).toMatch(/^# /m);
+    // The same document as the JSON form, and a comment above each top-level field and the user's.
+    const { $schema: _, ...config } = (checkJsonOutput(r.stdout).result as { config: Record<string, unknown> }).config;
+    expect((await import('yaml')).parse(text)).toEqual(config);
+    for (const field of ['region', 'iam', 'github', 'store', '  userName', '  policy']) expect(text).toMatch(new RegExp(`^ *#.*\\n${field}:`, 'm'));
+    expect(text).toContain('Action: [ "s3:ListBucket" ]');
+    expect(text).toContain('Version: "2012-10-17"');
     const lib = await import('@creds/creds');
     const loaded = await lib.loadConfig({ cwd: dir.path });
     expect(loaded.store).toEqual({ type: 'keychain' });

@@ -38,7 +38,7 @@ export async function init(ctx: CliContext, flags: InitFlags): Promise<number> {
   const lib = await import('@creds/creds');
   await lib.resolveConfig(config, { path, dir: dirname(path) });
 
-  const text = format === 'yaml' ? toYaml(config) : `${JSON.stringify(config, null, 2)}\n`;
+  const text = format === 'yaml' ? await toYaml(config) : `${JSON.stringify(config, null, 2)}\n`;
   await writeFile(path, text, { mode: 0o644 });
   const gitignore = await ignoreStateDir(dirname(path));
   out.info(`${out.c.green('✓')} wrote ${relative(cwd, path) || basename(path)}`);
@@ -81,11 +81,11 @@ async function gather(ctx: CliContext, flags: InitFlags): Promise<Answers> {
   }
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const q = async (label: string, given: string | undefined, fallback: string | undefined, check?: (v: string) => string | undefined) => {
+  const q = async (label: string, given: string | undefined, fallback: string | undefined, check?: (v: string) => Promise<string | undefined> | string | undefined) => {
     if (given) return given;
     for (;;) {
       const answer = (await rl.question(`${label}${fallback ? ctx.out.c.dim(` (${fallback})`) : ''}: `)).trim() || fallback || '';
-      const problem = answer ? check?.(answer) : 'an answer is needed';
+      const problem = answer ? await check?.(answer) : 'an answer is needed';
       if (!problem) return answer;
       process.stderr.write(`  ${ctx.out.c.red(problem)}\n`);
     }
@@ -93,10 +93,10 @@ async function gather(ctx: CliContext, flags: InitFlags): Promise<Answers> {
   try {
     const owner = await q('GitHub owner (user or organization)', flags.owner, guess?.owner);
     const repo = await q('GitHub repository', flags.repo, guess?.repo);
-    const user = await q('IAM user to create', flags.user, `gha-${repo}`, (v) =>
-      /^[A-Za-z0-9+=,.@_-]{1,64}$/.test(v) ? undefined : '1-64 of A-Z a-z 0-9 + = , . @ _ -',
-    );
-    const region = await q('AWS region for the workflows', flags.region, 'us-east-1');
+    // The library's rules, by the field they name: the config's own validation, not a copy of it.
+    const defaults: Answers = { owner, repo, user: `gha-${repo}`, region: 'us-east-1', store: 'json' };
+    const user = await q('IAM user to create', flags.user, defaults.user, (v) => configProblem({ ...defaults, user: v }, 'iam.userName'));
+    const region = await q('AWS region for the workflows', flags.region, defaults.region, (v) => configProblem({ ...defaults, user, region: v }, 'region'));
     const store = (await q('Key store: json, keychain or 1password', flags.store, 'json', (v) =>
       ['json', 'keychain', '1password'].includes(v) ? undefined : 'one of json, keychain, 1password',
     )) as Answers['store'];
@@ -117,6 +117,19 @@ function buildConfig(a: Answers, schema: string | undefined): Record<string, unk
     github: { owner: a.owner, repo: a.repo },
     store,
   };
+}
+
+/** What the library's config validation says about one field of the config these answers make, if anything. */
+async function configProblem(answers: Answers, field: string): Promise<string | undefined> {
+  const lib = await import('@creds/creds');
+  try {
+    await lib.resolveConfig(buildConfig(answers, undefined), { path: resolve('creds.config.json'), dir: process.cwd() });
+    return undefined;
+  } catch (error) {
+    // ValidationErrors: each issue names its field and the rule it breaks.
+    const issues = (error as { issues?: Array<{ field: string; rule: string }> } | undefined)?.issues ?? [];
+    return issues.find((i) => i.field === field)?.rule;
+  }
 }
 
 /** The config's JSON Schema, relative to the config, when the library ships one. */
@@ -154,48 +167,47 @@ async function ignoreStateDir(dir: string): Promise<'added' | 'present'> {
   return 'added';
 }
 
-/** The starter config as YAML with a comment on each field (JSON cannot hold comments). */
-function toYaml(config: Record<string, unknown>): string {
-  const iam = config['iam'] as { userName: string; tags: Record<string, string> };
-  const github = config['github'] as { owner: string; repo: string };
-  const store = config['store'] as { type: string; vault?: string };
-  const q = (s: string) => JSON.stringify(s);
-  const lines = [
-    '# creds config: docs/cli.md and the configuration reference describe every field.',
-    ...(config['$schema'] ? [`# yaml-language-server: $schema=${config['$schema'] as string}`] : []),
-    '',
-    '# AWS region the workflows use; written to the AWS_DEFAULT_REGION secret.',
-    `region: ${q(config['region'] as string)}`,
-    '',
-    'iam:',
-    '  # The IAM user creds creates for this repository (1-64 of A-Z a-z 0-9 + = , . @ _ -).',
-    `  userName: ${q(iam.userName)}`,
-    "  # Tags put on the user, besides creds' own ownership tags.",
-    '  tags:',
-    ...Object.entries(iam.tags).map(([k, v]) => `    ${q(k)}: ${q(v)}`),
-    '  # The inline policy: what the workflows may do. A placeholder: replace it.',
-    '  # (Or keep it in a file: policyFile: ./policy.json)',
-    '  policy:',
-    '    Version: "2012-10-17"',
-    '    Statement:',
-    '      - Sid: ReplaceMe',
-    '        Effect: Allow',
-    '        Action: ["s3:ListBucket"]',
-    '        Resource: ["arn:aws:s3:::my-bucket"]',
-    '  # Managed policies to attach, by ARN, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess',
-    '  managedPolicyArns: []',
-    '',
-    '# The repository whose Actions secrets creds writes (add `environment:` for an environment).',
-    'github:',
-    `  owner: ${q(github.owner)}`,
-    `  repo: ${q(github.repo)}`,
-    '',
-    '# Where the secret half of the access key is kept: json (.creds/keys.json, 0600), keychain, or',
-    '# 1password (with vault:).',
-    'store:',
-    `  type: ${q(store.type)}`,
-    ...(store.vault ? [`  vault: ${q(store.vault)}`] : []),
-    '',
-  ];
-  return lines.join('\n');
+/** Comments for the YAML form (JSON cannot hold them), by the path of the key they stand above. */
+const YAML_COMMENTS: Array<[path: string[], comment: string]> = [
+  [['region'], 'AWS region the workflows use; written to the AWS_DEFAULT_REGION secret.'],
+  [['iam'], 'The IAM user creds manages for the workflows, and what it may do.'],
+  [['iam', 'userName'], 'The IAM user creds creates for this repository (1-64 of A-Z a-z 0-9 + = , . @ _ -).'],
+  [['iam', 'tags'], "Tags put on the user, besides creds' own ownership tags."],
+  [['iam', 'policy'], 'The inline policy: what the workflows may do. A placeholder: replace it.\n(Or keep it in a file: policyFile: ./policy.json)'],
+  [['iam', 'managedPolicyArns'], 'Managed policies to attach, by ARN, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  [['github'], 'The repository whose Actions secrets creds writes (add `environment:` for an environment).'],
+  [['store'], 'Where the secret half of the access key is kept: json (.creds/keys.json, 0600), keychain, or\n1password (with vault:).'],
+];
+
+/** The starter config as YAML, built with the yaml package's Document API, a comment above each field. */
+async function toYaml(config: Record<string, unknown>): Promise<string> {
+  const { Document, isMap, isScalar, isSeq } = await import('yaml');
+  const { $schema, ...body } = config;
+  const doc = new Document(body);
+  doc.commentBefore = [
+    ' creds config: docs/cli.md and the configuration reference describe every field.',
+    ...(typeof $schema === 'string' ? [` yaml-language-server: $schema=${$schema}`] : []),
+  ].join('\n');
+  for (const [path, comment] of YAML_COMMENTS) {
+    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    if (!isMap(parent)) continue;
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path.at(-1));
+    if (pair && isScalar(pair.key)) {
+      pair.key.commentBefore = comment
+        .split('\n')
+        .map((line) => ` ${line}`)
+        .join('\n');
+      if (path.length === 1 && pair !== parent.items[0]) pair.key.spaceBefore = true;
+    }
+  }
+  // Short lists (a statement's actions and resources) read best on one line.
+  const statements = doc.getIn(['iam', 'policy', 'Statement'], true);
+  if (isSeq(statements)) {
+    for (const statement of statements.items) {
+      if (!isMap(statement)) continue;
+      for (const pair of statement.items) if (isSeq(pair.value)) pair.value.flow = true;
+    }
+  }
+  // Values quoted as before (a YAML 1.1 reader would take an unquoted 2012-10-17 for a date).
+  return doc.toString({ lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
 }
