@@ -40,6 +40,14 @@ export function teardown(): void {
   const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), 6];
   const line = (r: [string, string, string]) => `| ${r[0].padEnd(width[0]!)} | ${r[1].padStart(width[1]!)} | ${r[2].padEnd(width[2]!)} |`;
   const out = ['', 'creds reliability summary', line(['measure', 'value', 'target']), `|${'-'.repeat(width[0]! + 2)}|${'-'.repeat(width[1]! + 2)}|${'-'.repeat(width[2]! + 2)}|`, ...rows.map(line)];
+  const safety: Array<[string, string, string]> = [
+    ['preflight-before-write cases / with 0 writes', `${sum('preflightCases')} / ${sum('preflightZeroWrites')}`, 'all'],
+    ['teardowns refused before any delete / deletes made', `${sum('teardownBlocked')} / ${sum('teardownBlockedDeletes')}`, '— / 0'],
+    ['locks recovered / lock cases', `${sum('locksRecovered')} / ${sum('lockCases')}`, 'all'],
+  ];
+  const sw = [Math.max(...safety.map((r) => r[0].length)), Math.max(...safety.map((r) => r[1].length)), 6];
+  const sline = (r: [string, string, string]) => `| ${r[0].padEnd(sw[0]!)} | ${r[1].padStart(sw[1]!)} | ${r[2].padEnd(sw[2]!)} |`;
+  out.push('', 'creds safety', sline(['case', 'value', 'target']), `|${'-'.repeat(sw[0]! + 2)}|${'-'.repeat(sw[1]! + 2)}|${'-'.repeat(sw[2]! + 2)}|`, ...safety.map(sline));
   for (const [name, f] of Object.entries(figures)) for (const note of f.notes ?? []) out.push(`note (${name}): ${note}`);
   console.log(out.join('\n'));
 }

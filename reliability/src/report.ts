@@ -33,6 +33,12 @@ export interface Figures {
   lockedExit4?: number;
   parallelOk?: number;
   modeChecks?: number;
+  preflightCases?: number;
+  preflightZeroWrites?: number;
+  teardownBlocked?: number;
+  teardownBlockedDeletes?: number;
+  lockCases?: number;
+  locksRecovered?: number;
   notes?: string[];
 }
 

@@ -45,8 +45,8 @@ export interface IamControl {
   allowAll(): void;
   addUser(input: AddUserInput): void;
   addAccessKey(userName: string, input?: AddKeyInput): { accessKeyId: string; secretAccessKey: string };
-  /** What a person adds by hand to an existing user: a console password, MFA devices, SSH keys, groups. */
-  addToUser(userName: string, input: Pick<AddUserInput, 'loginProfile' | 'mfaDevices' | 'sshPublicKeys' | 'groups'>): void;
+  /** What a person adds by hand to an existing user: a console password, MFA devices, SSH keys, groups, managed policies. */
+  addToUser(userName: string, input: Pick<AddUserInput, 'loginProfile' | 'mfaDevices' | 'sshPublicKeys' | 'groups' | 'attachedPolicies'>): void;
   /** A customer managed policy; returns its ARN. */
   addPolicy(input: { policyName: string; document?: string; path?: string }): string;
   /** Another non-user caller (e.g. a second administrator). */
@@ -120,6 +120,7 @@ export function createControl(holder: StateHolder, settings: RuntimeSettings, ra
         if (input.mfaDevices) user.mfaDevices = [...(user.mfaDevices ?? []), ...input.mfaDevices];
         if (input.sshPublicKeys) user.sshPublicKeys = [...(user.sshPublicKeys ?? []), ...input.sshPublicKeys];
         if (input.groups) user.groups = [...(user.groups ?? []), ...input.groups];
+        for (const arn of input.attachedPolicies ?? []) if (!user.attachedPolicies.includes(arn)) user.attachedPolicies.push(arn);
       }),
     addAccessKey: (userName, input = {}) =>
       holder.use(true, (s) => {

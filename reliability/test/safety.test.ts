@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { type CliResult, runCli, spawnCli } from '../src/cli.js';
+import { watchJournal } from '../src/journal.js';
+import { collectWorld, type Figures, scanSecrets, writeFigures } from '../src/report.js';
+import { CONFIG, createWorld, setLatency, TARGET, USER, type World } from '../src/world.js';
+
+// Safety: refusals that come before the first write (each case counts the sandbox's write calls),
+// a teardown that would stop halfway refused before any delete, and locks left by a killed or
+// foreign holder recovered without waiting.
+
+const figures: Figures = { preflightCases: 0, preflightZeroWrites: 0, teardownBlocked: 0, teardownBlockedDeletes: 0, lockCases: 0, locksRecovered: 0 };
+
+afterAll(() => {
+  const scan = scanSecrets();
+  writeFigures('safety', { ...figures, scannedBytes: scan.bytes, scannedSecrets: scan.secrets, secretHits: scan.hits.length });
+  expect(scan.hits).toEqual([]);
+});
+
+const writesOf = (world: World) => world.iam.calls.writes + world.github.counts().writes;
+const cli = (world: World, args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: world.dir, env: { ...world.env, ...env } });
+const withConfig = (world: World, change: (c: typeof CONFIG & Record<string, unknown>) => unknown) =>
+  writeFileSync(join(world.dir, 'creds.config.json'), JSON.stringify(change(structuredClone(CONFIG) as typeof CONFIG & Record<string, unknown>)));
+
+const withConfigArgs = (world: World, change: Parameters<typeof withConfig>[1]): undefined => {
+  withConfig(world, change);
+  return undefined;
+};
+
+interface PreflightCase {
+  name: string;
+  /** Arguments to add to `run setup` (none when undefined). */
+  prepare(world: World): Promise<string[] | undefined> | string[] | undefined;
+  env?: NodeJS.ProcessEnv;
+  exit: number;
+  says: RegExp;
+}
+
+const PREFLIGHT: PreflightCase[] = [
+  { name: 'config path is a folder', prepare: (w) => {
+      mkdirSync(join(w.dir, 'conf'));
+      return ['--config', 'conf'];
+    }, exit: 2, says: /is a folder/ },
+  { name: '--config /etc/passwd', prepare: () => ['--config', '/etc/passwd'], exit: 2, says: /not valid JSON/ },
+  { name: 'github.repo ".."', prepare: (w) => withConfigArgs(w, (c) => ({ ...c, github: { owner: 'octo-org', repo: '..' } })), exit: 2, says: /github\.repo/ },
+  { name: 'environment a/../../b', prepare: (w) => withConfigArgs(w, (c) => ({ ...c, github: { ...c.github, environment: 'a/../../b' } })), exit: 2, says: /github\.environment/ },
+  { name: 'targets: []', prepare: (w) => withConfigArgs(w, (c) => ({ ...c, targets: [] })), exit: 2, says: /at least one target/ },
+  { name: 'iam.policy with iam.policyFile', prepare: (w) => withConfigArgs(w, (c) => ({ ...c, iam: { ...c.iam, policyFile: 'p.json' } })), exit: 2, says: /iam\.policy or iam\.policyFile/ },
+  { name: '100,000-character userName', prepare: (w) => withConfigArgs(w, (c) => ({ ...c, iam: { ...c.iam, userName: 'u'.repeat(100_000) } })), exit: 2, says: /100000 characters/ },
+  { name: 'GH_TOKEN set but empty', prepare: () => undefined, env: { GH_TOKEN: '' }, exit: 2, says: /GH_TOKEN is set but empty/ },
+  {
+    name: '.creds writable by others',
+    prepare: async (w) => {
+      mkdirSync(join(w.dir, '.creds'), { recursive: true });
+      await chmod(join(w.dir, '.creds'), 0o777);
+      return undefined;
+    },
+    exit: 2,
+    says: /can be written by other users/,
+  },
+];
+
+it.each(PREFLIGHT)('refused before the first write: $name', async (c) => {
+  const world = await createWorld();
+  try {
+    const args = (await c.prepare(world)) ?? [];
+    const before = writesOf(world);
+    const result = await cli(world, ['run', 'setup', '--yes', ...args], c.env);
+    const writes = writesOf(world) - before;
+    figures.preflightCases! += 1;
+    if (writes === 0) figures.preflightZeroWrites! += 1;
+    expect(result.code, result.stderr).toBe(c.exit);
+    expect(result.stderr).toMatch(c.says);
+    expect(result.stderr.length).toBeLessThan(2_000);
+    expect(result.stderr).not.toMatch(/root:|--resume|EISDIR/);
+    expect(writes).toBe(0);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
+
+it('teardown of a user with a hand-attached managed policy: refused before any delete, naming it; plan teardown names it too', async () => {
+  const world = await createWorld();
+  try {
+    expect((await cli(world, ['run', 'setup', '--yes'])).code).toBe(0);
+    const handMade = world.iam.addPolicy({ policyName: 'attached-by-hand' });
+    world.iam.addToUser(USER, { attachedPolicies: [handMade], loginProfile: true, groups: ['ops'] });
+    const plan = await cli(world, ['plan', 'teardown']);
+    expect(`${plan.stdout}${plan.stderr}`).toContain(handMade);
+    const before = writesOf(world);
+    const teardown = await cli(world, ['run', 'teardown', '--yes']);
+    const deletes = writesOf(world) - before;
+    figures.teardownBlocked! += teardown.code === 1 && /TEARDOWN_BLOCKED/.test(teardown.stderr) ? 1 : 0;
+    figures.teardownBlockedDeletes! += deletes;
+    expect(teardown.code, teardown.stderr).toBe(1);
+    expect(teardown.stderr).toContain(handMade);
+    expect(teardown.stderr).toMatch(/console password.*group ops/);
+    expect(deletes).toBe(0);
+    expect(world.github.secretNames({ owner: 'octo-org', repo: 'demo' })).toHaveLength(3);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
+
+/** A real process that is not creds: a live pid. */
+async function sleeper(): Promise<ChildProcess & { startTime: string }> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('spawn', resolve));
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  return Object.assign(child, { startTime: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]! });
+}
+
+const lockPath = (world: World) => join(world.dir, '.creds', 'journal', `${TARGET}.jsonl.lock`);
+const writeLock = (world: World, info: Record<string, unknown>, ageMs = 0) => {
+  mkdirSync(join(world.dir, '.creds', 'journal'), { recursive: true, mode: 0o700 });
+  writeFileSync(lockPath(world), JSON.stringify({ since: new Date().toISOString(), host: hostname(), ...info }));
+  const at = new Date(Date.now() - ageMs);
+  utimesSync(lockPath(world), at, at);
+};
+
+const recovered = (result: CliResult) => {
+  figures.lockCases! += 1;
+  if (result.code === 0) figures.locksRecovered! += 1;
+  expect(result.code, result.stderr).toBe(0);
+};
+
+it.runIf(existsSync('/proc/self/stat'))('locks that recover: SIGKILL mid-run then --resume at once; a reused pid; another host, old or unlocked', async () => {
+  const world = await createWorld();
+  try {
+    // A run killed while it holds the lock: --resume right away.
+    setLatency(world, 200);
+    const first = spawnCli(['run', 'setup', '--yes', '--json'], { cwd: world.dir, env: world.env });
+    await new Promise<void>((resolve) => watchJournal(world.journal, 0, (e) => e.type === 'step-started', resolve));
+    first.kill('SIGKILL');
+    await first.result;
+    setLatency(world, 0);
+    expect(existsSync(lockPath(world))).toBe(true);
+    recovered(await cli(world, ['run', 'setup', '--yes', '--resume']));
+
+    // A lock whose pid now belongs to another process (start time differs): taken over at once.
+    const other = await sleeper();
+    try {
+      writeLock(world, { pid: other.pid, startTime: '1' });
+      recovered(await cli(world, ['run', 'rotate', '--yes']));
+    } finally {
+      other.kill('SIGKILL');
+    }
+
+    // Another host's lock whose heartbeat stopped long ago: taken over.
+    writeLock(world, { pid: 4242, host: 'ci-runner-gone' }, 10 * 60_000);
+    recovered(await cli(world, ['run', 'rotate', '--yes']));
+
+    // Another host's fresh lock: refused naming the file; creds unlock --force, then the run goes.
+    writeLock(world, { pid: 4242, host: 'ci-runner-fresh' });
+    const refused = await cli(world, ['run', 'rotate', '--yes']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain(lockPath(world));
+    expect((await cli(world, ['unlock', '--force'])).code).toBe(0);
+    recovered(await cli(world, ['run', 'rotate', '--yes']));
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
