@@ -43,6 +43,16 @@ describe('Lock', () => {
 
 const linux = existsSync('/proc/self/stat');
 
+/** The LockedError a new acquire of `path` throws (undefined when it gets the lock). */
+function refusalOf(path: string): LockedError | undefined {
+  try {
+    new Lock(path).acquire();
+  } catch (e) {
+    return e as LockedError;
+  }
+  return undefined;
+}
+
 describe('Lock: holders that are gone, and holders that cannot be checked', () => {
   let child: ChildProcess | undefined;
   afterEach(() => {
@@ -76,13 +86,7 @@ describe('Lock: holders that are gone, and holders that cannot be checked', () =
   it.runIf(linux)('a live process that is the recorded holder: refused, naming the lock file and creds unlock', async () => {
     const pid = await sleeper();
     const path = writeLock({ pid, ...processIdentity(pid) });
-    const error = (() => {
-      try {
-        new Lock(path).acquire();
-      } catch (e) {
-        return e as LockedError;
-      }
-    })();
+    const error = refusalOf(path);
     expect(error).toBeInstanceOf(LockedError);
     expect(error!.message).toContain(`locked by pid ${pid}`);
     expect(error!.message).toContain(path);
@@ -121,13 +125,7 @@ describe('Lock: holders that are gone, and holders that cannot be checked', () =
 
   it('another host: refused while its heartbeat is fresh, with the bound and the path; taken over after it', () => {
     const path = writeLock({ pid: process.pid, host: 'ci-runner-7f3a' }, 5_000);
-    const error = (() => {
-      try {
-        new Lock(path).acquire();
-      } catch (e) {
-        return e as LockedError;
-      }
-    })();
+    const error = refusalOf(path);
     expect(error).toBeInstanceOf(LockedError);
     expect(error!.message).toContain('on ci-runner-7f3a');
     expect(error!.hint).toContain(`${LOCK_STALE_AFTER_MS / 1000} s`);
