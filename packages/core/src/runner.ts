@@ -137,6 +137,40 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     });
   }
 
+  /**
+   * The one scheduling loop of runs and rollbacks: starts `work` for the ids (in order of
+   * preference) whose `ready` holds, at most `concurrency` at once, until nothing runs and nothing
+   * more is ready. Once `stop` holds, nothing new starts; what is in flight finishes. `work` records
+   * its own failures and never rejects.
+   */
+  async function schedule(ids: readonly string[], ready: (id: string) => boolean, work: (id: string) => Promise<void>, stop: () => boolean) {
+    const started = new Set<string>();
+    const running = new Map<string, Promise<void>>();
+    for (;;) {
+      if (!stop()) {
+        for (const id of ids) {
+          if (running.size >= concurrency) break;
+          if (started.has(id) || !ready(id)) continue;
+          started.add(id);
+          running.set(
+            id,
+            work(id).finally(() => running.delete(id)),
+          );
+        }
+      }
+      if (running.size === 0) return;
+      await Promise.race(running.values());
+    }
+  }
+
+  /** Journals (unless interrupted) and announces the end of a run or rollback; returns its duration. */
+  function finish(kind: 'run' | 'rollback', runId: string, workflow: string, status: 'succeeded' | 'failed' | 'interrupted', started: number): number {
+    const durationMs = Date.now() - started;
+    if (status !== 'interrupted') journal.append({ type: kind === 'run' ? 'run-finished' : 'rollback-finished', runId, status });
+    emit({ type: kind === 'run' ? 'run-finished' : 'rollback-finished', runId, workflow, status, durationMs });
+    return durationMs;
+  }
+
   async function execute(
     workflow: Workflow<Env>,
     env: Env,
@@ -152,7 +186,6 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     const pending = workflow.order.filter((id) => !restored.has(id));
     const applied: string[] = [];
     const failures: Array<{ stepId: string; error: unknown }> = [];
-    const running = new Map<string, Promise<void>>();
 
     const applyStep = async (step: Step<Env>): Promise<void> => {
       const t0 = Date.now();
@@ -174,37 +207,23 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       }
     };
 
-    for (;;) {
-      if (failures.length === 0 && !options.signal?.aborted) {
-        for (const id of pending) {
-          if (running.size >= concurrency) break;
-          const step = workflow.steps.get(id)!;
-          if (running.has(id) || outputs.has(id) || failures.some((f) => f.stepId === id)) continue;
-          if (!(step.dependsOn ?? []).every((dep) => outputs.has(dep))) continue;
-          running.set(
-            id,
-            applyStep(step).finally(() => running.delete(id)),
-          );
-        }
-      }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
-    }
+    await schedule(
+      pending,
+      (id) => (workflow.steps.get(id)!.dependsOn ?? []).every((dep) => outputs.has(dep)),
+      (id) => applyStep(workflow.steps.get(id)!),
+      () => failures.length > 0 || options.signal?.aborted === true,
+    );
 
-    const durationMs = Date.now() - started;
-    const finished = pending.every((id) => outputs.has(id));
-    if (options.signal?.aborted && !finished) {
-      emit({ type: 'run-finished', runId, workflow: workflow.name, status: 'interrupted', durationMs });
+    if (options.signal?.aborted && !pending.every((id) => outputs.has(id))) {
+      finish('run', runId, workflow.name, 'interrupted', started);
       throw new InterruptedError(workflow.name);
     }
     const first = failures[0];
     if (first) {
-      journal.append({ type: 'run-finished', runId, status: 'failed' });
-      emit({ type: 'run-finished', runId, workflow: workflow.name, status: 'failed', durationMs });
+      finish('run', runId, workflow.name, 'failed', started);
       throw new StepFailedError(first.stepId, first.error);
     }
-    journal.append({ type: 'run-finished', runId, status: 'succeeded' });
-    emit({ type: 'run-finished', runId, workflow: workflow.name, status: 'succeeded', durationMs });
+    const durationMs = finish('run', runId, workflow.name, 'succeeded', started);
     return { runId, workflow: workflow.name, outputs: Object.fromEntries(outputs), applied, skipped, durationMs };
   }
 
@@ -324,7 +343,6 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     const finished = new Set<string>();
     const undone: string[] = [];
     const failures: UndoFailure[] = [];
-    const running = new Map<string, Promise<void>>();
 
     const undoStep = async (step: Step<Env>): Promise<void> => {
       const t0 = Date.now();
@@ -349,35 +367,22 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     // Reverse dependency order: a step is undone once everything that depends on it has been
     // attempted. Every undo is attempted, whatever failed before it.
     const order = rollbackOrder(target, workflow);
-    for (;;) {
-      if (!options.signal?.aborted) {
-        for (const id of order) {
-          if (running.size >= concurrency) break;
-          if (running.has(id) || finished.has(id)) continue;
-          const blockers = (workflow.dependents.get(id) ?? []).filter((d) => toUndo.has(d) && !finished.has(d));
-          if (blockers.length > 0) continue;
-          running.set(
-            id,
-            undoStep(workflow.steps.get(id)!).finally(() => running.delete(id)),
-          );
-        }
-      }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
-    }
+    await schedule(
+      order,
+      (id) => (workflow.dependents.get(id) ?? []).every((d) => !toUndo.has(d) || finished.has(d)),
+      (id) => undoStep(workflow.steps.get(id)!),
+      () => options.signal?.aborted === true,
+    );
 
-    const durationMs = Date.now() - started;
     if (options.signal?.aborted && finished.size < order.length) {
-      emit({ type: 'rollback-finished', runId, workflow: workflow.name, status: 'interrupted', durationMs });
+      finish('rollback', runId, workflow.name, 'interrupted', started);
       throw new InterruptedError(`rollback of ${workflow.name}`);
     }
     if (failures.length > 0) {
-      journal.append({ type: 'rollback-finished', runId, status: 'failed' });
-      emit({ type: 'rollback-finished', runId, workflow: workflow.name, status: 'failed', durationMs });
+      finish('rollback', runId, workflow.name, 'failed', started);
       throw new RollbackFailedError(failures);
     }
-    journal.append({ type: 'rollback-finished', runId, status: 'succeeded' });
-    emit({ type: 'rollback-finished', runId, workflow: workflow.name, status: 'succeeded', durationMs });
+    const durationMs = finish('rollback', runId, workflow.name, 'succeeded', started);
     return { runId, workflow: workflow.name, undone, durationMs };
   }
 }
