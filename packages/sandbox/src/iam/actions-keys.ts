@@ -3,6 +3,7 @@ import { IamFault } from './fault.js';
 import { ids } from './random.js';
 import { LIMITS } from './rules.js';
 import type { IamState, SandboxAccessKey, SandboxUser } from './state.js';
+import { paged } from './paging.js';
 import { awsDate } from './xml.js';
 
 export function findKey(state: IamState, accessKeyId: string): { user: SandboxUser; key: SandboxAccessKey } | undefined {
@@ -88,15 +89,11 @@ export const keyActions: Record<string, ActionHandler> = {
     write: false,
     handle(ctx) {
       const user = keyUser(ctx);
-      return {
-        AccessKeyMetadata: user.accessKeys.map((k) => ({
-          UserName: user.userName,
-          AccessKeyId: k.accessKeyId,
-          Status: k.status,
-          CreateDate: awsDate(k.createdAt),
-        })),
-        IsTruncated: false,
-      };
+      return paged(
+        ctx,
+        'AccessKeyMetadata',
+        user.accessKeys.map((k) => ({ UserName: user.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: awsDate(k.createdAt) })),
+      );
     },
   },
   GetAccessKeyLastUsed: {

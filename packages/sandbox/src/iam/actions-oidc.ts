@@ -3,6 +3,7 @@ import { IamFault } from './fault.js';
 import { checkTags, mergeTags } from './rules.js';
 import { checkClientIds, checkProviderArn, checkProviderUrl, checkThumbprints, providerArnFor } from './rules-roles.js';
 import { type IamState, oidcProvidersOf, type SandboxOidcProvider } from './state.js';
+import { paged } from './paging.js';
 import { awsDate, tagsXml } from './xml.js';
 
 export function findProvider(state: IamState, arn: string): SandboxOidcProvider | undefined {
@@ -109,7 +110,7 @@ export const oidcActions: Record<string, ActionHandler> = {
   ListOpenIDConnectProviderTags: {
     write: false,
     handle(ctx) {
-      return { Tags: tagsXml(getProvider(ctx).tags), IsTruncated: false };
+      return paged(ctx, 'Tags', tagsXml(getProvider(ctx).tags));
     },
   },
 };

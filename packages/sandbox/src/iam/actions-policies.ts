@@ -3,7 +3,13 @@ import { IamFault } from './fault.js';
 import { ids } from './random.js';
 import { checkName, checkPath, checkPolicyArn, checkPolicyDocument, LIMITS, policySize } from './rules.js';
 import type { IamState, SandboxPolicy } from './state.js';
+import { paged } from './paging.js';
 import { awsDate, type XmlNode } from './xml.js';
+
+/** Managed policies attached to a user or role, as ListAttached…Policies lists them. */
+export function attachedPoliciesXml(state: IamState, arns: readonly string[]): XmlNode[] {
+  return arns.map((arn) => ({ PolicyName: findPolicy(state, arn)?.policyName ?? arn.split('/').pop(), PolicyArn: arn }));
+}
 
 export function findPolicy(state: IamState, arn: string): SandboxPolicy | undefined {
   return state.policies.find((p) => p.arn === arn);
@@ -73,7 +79,7 @@ export const policyActions: Record<string, ActionHandler> = {
     write: false,
     handle(ctx) {
       const user = getUser(ctx.state, required(ctx, 'UserName'));
-      return { PolicyNames: Object.keys(user.inlinePolicies), IsTruncated: false };
+      return paged(ctx, 'PolicyNames', Object.keys(user.inlinePolicies));
     },
   },
   AttachUserPolicy: {
@@ -106,13 +112,7 @@ export const policyActions: Record<string, ActionHandler> = {
     write: false,
     handle(ctx) {
       const user = getUser(ctx.state, required(ctx, 'UserName'));
-      return {
-        AttachedPolicies: user.attachedPolicies.map((arn) => ({
-          PolicyName: findPolicy(ctx.state, arn)?.policyName ?? arn.split('/').pop(),
-          PolicyArn: arn,
-        })),
-        IsTruncated: false,
-      };
+      return paged(ctx, 'AttachedPolicies', attachedPoliciesXml(ctx.state, user.attachedPolicies));
     },
   },
   CreatePolicy: {

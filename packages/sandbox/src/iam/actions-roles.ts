@@ -1,10 +1,11 @@
-import { findPolicy } from './actions-policies.js';
+import { attachedPoliciesXml, findPolicy } from './actions-policies.js';
 import { type ActionContext, type ActionHandler, param, required, stringsParam, tagsParam } from './context.js';
 import { IamFault } from './fault.js';
 import { ids } from './random.js';
 import { checkName, checkPath, checkPolicyArn, checkPolicyDocument, checkTags, LIMITS, mergeTags, policySize } from './rules.js';
 import { checkDescription, checkMaxSessionDuration, checkTrustPolicy, ROLE_LIMITS } from './rules-roles.js';
 import { type IamState, oidcProvidersOf, rolesOf, type SandboxRole } from './state.js';
+import { paged } from './paging.js';
 import { awsDate, tagsXml, type XmlNode } from './xml.js';
 
 /** Role names are unique regardless of case, and found regardless of case. */
@@ -101,7 +102,7 @@ export const roleActions: Record<string, ActionHandler> = {
     handle(ctx) {
       const prefix = param(ctx, 'PathPrefix') ?? '/';
       const roles = rolesOf(ctx.state).filter((r) => r.path.startsWith(prefix));
-      return { Roles: roles.map((r) => roleXml(ctx.state, r, false)), IsTruncated: false };
+      return paged(ctx, 'Roles', roles.map((r) => roleXml(ctx.state, r, false)));
     },
   },
   DeleteRole: {
@@ -157,7 +158,7 @@ export const roleActions: Record<string, ActionHandler> = {
   ListRoleTags: {
     write: false,
     handle(ctx) {
-      return { Tags: tagsXml(getRole(ctx).tags), IsTruncated: false };
+      return paged(ctx, 'Tags', tagsXml(getRole(ctx).tags));
     },
   },
   PutRolePolicy: {
@@ -197,7 +198,7 @@ export const roleActions: Record<string, ActionHandler> = {
   ListRolePolicies: {
     write: false,
     handle(ctx) {
-      return { PolicyNames: Object.keys(getRole(ctx).inlinePolicies), IsTruncated: false };
+      return paged(ctx, 'PolicyNames', Object.keys(getRole(ctx).inlinePolicies));
     },
   },
   AttachRolePolicy: {
@@ -228,13 +229,7 @@ export const roleActions: Record<string, ActionHandler> = {
     write: false,
     handle(ctx) {
       const role = getRole(ctx);
-      return {
-        AttachedPolicies: role.attachedPolicies.map((arn) => ({
-          PolicyName: findPolicy(ctx.state, arn)?.policyName ?? arn.split('/').pop(),
-          PolicyArn: arn,
-        })),
-        IsTruncated: false,
-      };
+      return paged(ctx, 'AttachedPolicies', attachedPoliciesXml(ctx.state, role.attachedPolicies));
     },
   },
 };

@@ -3,7 +3,8 @@ import { IamFault } from './fault.js';
 import { ids } from './random.js';
 import { checkName, checkPath, checkPolicyArn, checkTags, LIMITS, mergeTags } from './rules.js';
 import type { SandboxUser } from './state.js';
-import { awsDate, type XmlNode } from './xml.js';
+import { paged } from './paging.js';
+import { awsDate, tagsXml, type XmlNode } from './xml.js';
 
 function userXml(ctx: ActionContext, user: SandboxUser): XmlNode {
   return {
@@ -107,7 +108,7 @@ export const userActions: Record<string, ActionHandler> = {
     write: false,
     handle(ctx) {
       const user = getUser(ctx.state, required(ctx, 'UserName'));
-      return { Tags: user.tags.map((t) => ({ Key: t.Key, Value: t.Value })), IsTruncated: false };
+      return paged(ctx, 'Tags', tagsXml(user.tags));
     },
   },
   PutUserPermissionsBoundary: {

@@ -24,6 +24,8 @@ export interface ActionContext {
   now: number;
   /** How long a key made now stays refused, in real ms (the delay on the sandbox's clock). */
   propagationMs: number;
+  /** The most items one page of a List answer holds, whatever MaxItems asks (see paging.ts). */
+  pageLimit?: number;
 }
 
 export interface ActionHandler {

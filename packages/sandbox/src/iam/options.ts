@@ -39,6 +39,11 @@ export interface IamServerOptions {
   accountId?: string;
   /** Seed for ids and the error rate; random when omitted. */
   seed?: number;
+  /**
+   * The most items one page of a List answer holds, whatever MaxItems asks: IAM may answer fewer
+   * than MaxItems while more follow, and clients must page on. Default: MaxItems (100 unless given).
+   */
+  listPageLimit?: number;
   /** The administrator's key: it may call every IAM action. */
   admin?: { accessKeyId?: string; secretAccessKey?: string; userName?: string };
 }
@@ -46,7 +51,7 @@ export interface IamServerOptions {
 /**
  * Fault injection from the environment, for servers started by scripts:
  * CREDS_SANDBOX_LATENCY_MS, CREDS_SANDBOX_ERROR_RATE, CREDS_SANDBOX_PROPAGATION_MS, CREDS_SANDBOX_TIME_SCALE,
- * CREDS_SANDBOX_STATE_FILE, CREDS_SANDBOX_SEED, CREDS_SANDBOX_ACCOUNT_ID and
+ * CREDS_SANDBOX_STATE_FILE, CREDS_SANDBOX_SEED, CREDS_SANDBOX_ACCOUNT_ID, CREDS_SANDBOX_LIST_PAGE_LIMIT and
  * CREDS_SANDBOX_FAULTS (`CreateAccessKey=ServiceFailure*2,CreateUser=Throttling`).
  * Options given in code win.
  */
@@ -67,6 +72,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): IamServerO
   if (propagation !== undefined) out.propagationDelayMs = propagation;
   const scale = num('CREDS_SANDBOX_TIME_SCALE');
   if (scale !== undefined && scale > 0) out.timeScale = scale;
+  const pageLimit = num('CREDS_SANDBOX_LIST_PAGE_LIMIT');
+  if (pageLimit !== undefined) {
+    if (!Number.isInteger(pageLimit) || pageLimit < 1) throw new Error(`CREDS_SANDBOX_LIST_PAGE_LIMIT=${pageLimit} is not a whole number of at least 1`);
+    out.listPageLimit = pageLimit;
+  }
   const seed = num('CREDS_SANDBOX_SEED');
   if (seed !== undefined) out.seed = seed;
   if (env['CREDS_SANDBOX_STATE_FILE']) out.stateFile = env['CREDS_SANDBOX_STATE_FILE'];

@@ -114,7 +114,15 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
         if (!handler) throw new IamFault('InvalidAction', `Could not find operation ${action} for version ${version}`);
         authorize(state, caller, service, action);
         injected(action);
-        return handler.handle({ state, params, caller, random, now, propagationMs: settings.propagationDelayMs * settings.timeScale });
+        return handler.handle({
+          state,
+          params,
+          caller,
+          random,
+          now,
+          propagationMs: settings.propagationDelayMs * settings.timeScale,
+          ...(opts.listPageLimit ? { pageLimit: opts.listPageLimit } : {}),
+        });
       });
       recordUse();
       res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
