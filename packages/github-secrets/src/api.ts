@@ -113,16 +113,15 @@ export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit =
   const repos = new Map<string, Promise<RepoInfo>>();
   const req = (route: string, params: Record<string, unknown>) => octokit.request(route, params);
 
+  /** Every item of a paged list, through octokit.paginate (which follows GitHub's Link header). */
   async function pages<T>(route: string, params: Record<string, unknown>, field: string, parse: (item: unknown) => T, request: Record<string, unknown>, action: string): Promise<T[]> {
-    const out: T[] = [];
-    for (let page = 1; ; page++) {
-      const { data } = await req(route, { ...params, per_page: 100, page, request });
-      const d = record(data, action);
-      const items = d[field];
-      if (!Array.isArray(items)) throw badResponse(action, `${field} is missing`);
-      out.push(...items.map(parse));
-      if (items.length < 100 || out.length >= Number(d['total_count'] ?? 0)) return out;
+    const items: T[] = [];
+    for await (const response of octokit.paginate.iterator<unknown>(route, { ...params, per_page: 100, request })) {
+      // paginate puts the list of a `{ total_count, <field>: [...] }` answer in data; a garbled answer has none.
+      if (!Array.isArray(response.data)) throw badResponse(action, `${field} is missing`);
+      items.push(...response.data.map(parse));
     }
+    return items;
   }
 
   const api: GitHubApi = {

@@ -87,6 +87,21 @@ describe('GitHub sandbox: secrets as documented', () => {
     expect(list.data.total_count).toBe(1);
   });
 
+  it('pages lists as GitHub does: per_page items, a Link header with next and last, then first and prev', async () => {
+    for (const n of [1, 2, 3, 4, 5]) gh.setSecretValue({ owner: 'octo', repo: 'app' }, `S${n}`, 'v');
+    const first = await octokit.rest.actions.listRepoSecrets({ ...repo, per_page: 2 });
+    expect(first.data.total_count).toBe(5);
+    expect(first.data.secrets.map((x) => x.name)).toEqual(['S1', 'S2']);
+    expect(first.headers.link).toMatch(/<[^>]*[?&]page=2[^>]*>; rel="next", <[^>]*[?&]page=3[^>]*>; rel="last"/);
+    const last = await octokit.rest.actions.listRepoSecrets({ ...repo, per_page: 2, page: 3 });
+    expect(last.data.secrets.map((x) => x.name)).toEqual(['S5']);
+    expect(last.headers.link).not.toMatch(/rel="next"/);
+    expect(last.headers.link).toMatch(/rel="first".*rel="prev"/);
+    const all = await octokit.paginate(octokit.rest.actions.listRepoSecrets, { ...repo, per_page: 2 });
+    expect(all.map((x) => x.name)).toEqual(['S1', 'S2', 'S3', 'S4', 'S5']);
+    expect((await octokit.rest.actions.listRepoSecrets({ ...repo, per_page: 10 })).headers.link).toBeUndefined();
+  });
+
   it.each([
     ['1ST', 'leading digit'],
     ['GITHUB_TOKEN', 'GITHUB_ prefix'],

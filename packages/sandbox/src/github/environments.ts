@@ -1,7 +1,7 @@
 import { freshScope } from './control.js';
 import { authorize } from './auth.js';
 import { jsonBody, notFound, type Reply, timestamp, unprocessable } from './http.js';
-import { page, type RouteContext } from './route.js';
+import { pageWithLinks, type RouteContext } from './route.js';
 import { findRepo } from './scopes.js';
 import type { EnvironmentState, RepoState, WorldState } from './world.js';
 
@@ -74,10 +74,8 @@ export function listEnvironments(ctx: RouteContext): Reply {
   const repo = repoOf(world, ctx);
   authorize(ctx.token, READ);
   const all = Object.keys(repo.environments).sort((a, b) => a.localeCompare(b));
-  return {
-    status: 200,
-    body: { total_count: all.length, environments: page(all, ctx.query).map((name) => environmentJson(repo, name, repo.environments[name]!)) },
-  };
+  const { items, headers } = pageWithLinks(all, ctx);
+  return { status: 200, headers, body: { total_count: all.length, environments: items.map((name) => environmentJson(repo, name, repo.environments[name]!)) } };
 }
 
 /** DELETE: 204; the environment's secrets and variables go with it. 404 when there is none. */

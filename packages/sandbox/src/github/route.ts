@@ -49,9 +49,16 @@ export function match(routes: readonly Route[], method: string, parts: string[])
   return pathMatched ? 'method' : undefined;
 }
 
+/** `per_page` (1-100, default 30) and `page` (from 1) of a list request. */
+function paging(query: URLSearchParams): { perPage: number; pageNo: number } {
+  return {
+    perPage: Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30)),
+    pageNo: Math.max(1, Number(query.get('page') ?? 1) || 1),
+  };
+}
+
 export function page<T>(items: T[], query: URLSearchParams): T[] {
-  const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
-  const pageNo = Math.max(1, Number(query.get('page') ?? 1) || 1);
+  const { perPage, pageNo } = paging(query);
   return items.slice((pageNo - 1) * perPage, pageNo * perPage);
 }
 
@@ -60,8 +67,7 @@ export function page<T>(items: T[], query: URLSearchParams): T[] {
  * which Octokit's paginate follows.
  */
 export function pageWithLinks<T>(items: T[], ctx: Pick<RouteContext, 'query' | 'baseUrl' | 'path'>): { items: T[]; headers: Record<string, string> } {
-  const perPage = Math.min(100, Math.max(1, Number(ctx.query.get('per_page') ?? 30) || 30));
-  const pageNo = Math.max(1, Number(ctx.query.get('page') ?? 1) || 1);
+  const { perPage, pageNo } = paging(ctx.query);
   const last = Math.max(1, Math.ceil(items.length / perPage));
   const link = (n: number, rel: string) => {
     const query = new URLSearchParams(ctx.query);

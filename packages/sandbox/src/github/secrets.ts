@@ -1,7 +1,7 @@
 import { openSealedBox } from './crypto.js';
 import { HttpError, jsonBody, notFound, type Reply, timestamp, unprocessable } from './http.js';
 import { canonicalName, MAX_SECRETS, MAX_VALUE_BYTES, nameProblem } from './names.js';
-import { page, type RouteContext } from './route.js';
+import { pageWithLinks, type RouteContext } from './route.js';
 import { findOrg, findScope, guard, repositoryIds, type ScopeRef, visibilityOf } from './scopes.js';
 import type { SecretRecord, WorldState } from './world.js';
 
@@ -36,7 +36,8 @@ export function listSecrets(ctx: RouteContext): Reply {
   const world = ctx.store.read();
   guard(world, ref, ctx.token, 'secrets', 'read');
   const all = Object.values(findScope(world, ref, ctx.token).secrets).sort((a, b) => a.name.localeCompare(b.name));
-  return { status: 200, body: { total_count: all.length, secrets: page(all, ctx.query).map((s) => secretJson(ref, s)) } };
+  const { items, headers } = pageWithLinks(all, ctx);
+  return { status: 200, headers, body: { total_count: all.length, secrets: items.map((s) => secretJson(ref, s)) } };
 }
 
 export function getSecret(ctx: RouteContext): Reply {
@@ -130,7 +131,8 @@ export function listSelectedRepos(ctx: RouteContext): Reply {
   const repos = Object.values(world.repos)
     .filter((r) => ids.includes(r.id))
     .map((r) => ({ id: r.id, name: r.name, full_name: `${r.owner}/${r.name}`, private: r.private }));
-  return { status: 200, body: { total_count: repos.length, repositories: page(repos, ctx.query) } };
+  const { items, headers } = pageWithLinks(repos, ctx);
+  return { status: 200, headers, body: { total_count: repos.length, repositories: items } };
 }
 
 export function setSelectedRepos(ctx: RouteContext): Reply {

@@ -1,6 +1,6 @@
 import { HttpError, jsonBody, notFound, type Reply, timestamp, unprocessable } from './http.js';
 import { canonicalName, MAX_VALUE_BYTES, nameProblem } from './names.js';
-import { page, type RouteContext } from './route.js';
+import { pageWithLinks, type RouteContext } from './route.js';
 import { findScope, guard, repositoryIds, type ScopeRef, visibilityOf } from './scopes.js';
 import { scopeOf } from './secrets.js';
 import type { VariableRecord, WorldState } from './world.js';
@@ -30,7 +30,8 @@ export function listVariables(ctx: RouteContext): Reply {
   const world = ctx.store.read();
   guard(world, ref, ctx.token, 'variables', 'read');
   const all = Object.values(findScope(world, ref, ctx.token).variables).sort((a, b) => a.name.localeCompare(b.name));
-  return { status: 200, body: { total_count: all.length, variables: page(all, ctx.query).map((v) => variableJson(ref, v)) } };
+  const { items, headers } = pageWithLinks(all, ctx);
+  return { status: 200, headers, body: { total_count: all.length, variables: items.map((v) => variableJson(ref, v)) } };
 }
 
 export function getVariable(ctx: RouteContext): Reply {
