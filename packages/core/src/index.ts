@@ -23,7 +23,7 @@ export { JOURNAL_VERSION } from './journal-entry.js';
 export type { JournalEntry, JournalEntryType } from './journal-entry.js';
 export { validateKeyStoreEntry, validateKeyStoreName } from './keystore.js';
 export type { KeyStore, StoredKey } from './keystore.js';
-export { LOCK_HEARTBEAT_MS, LOCK_STALE_AFTER_MS, Lock, processIdentity } from './lock.js';
+export { LOCK_HEARTBEAT_MS, LOCK_STALE_AFTER_MS, Lock, processIdentity, withLock } from './lock.js';
 export type { LockHolder, LockOptions, LockState } from './lock.js';
 export { createLogger, REDACTED_LOG_PATHS, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LockedError } from './errors.js';
 
 /** A lock file with no holder written into it is taken over once it is this old. */
@@ -255,6 +256,29 @@ export function processIdentity(pid: number): { startTime?: string; bootId?: str
     return startTime ? { startTime, bootId } : {};
   } catch {
     return {};
+  }
+}
+
+/**
+ * Runs `task` holding the lock at `path`. While another live process holds it, waits (polling with
+ * jitter) up to `timeoutMs`; then throws the LockedError that names the holder.
+ */
+export async function withLock<T>(path: string, timeoutMs: number, task: () => Promise<T>): Promise<T> {
+  const lock = new Lock(path);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      lock.acquire();
+      break;
+    } catch (error) {
+      if (!(error instanceof LockedError) || Date.now() >= deadline) throw error;
+      await sleep(10 + Math.random() * 40);
+    }
+  }
+  try {
+    return await task();
+  } finally {
+    lock.release();
   }
 }
 

@@ -1,11 +1,11 @@
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { open, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type KeyStore, type StoredKey, validateKeyStoreEntry, validateKeyStoreName } from '@creds/core';
 import writeFileAtomic from 'write-file-atomic';
 import { ioError } from './errors.js';
 import { type Entries, parseKeyFile, serializeKeyFile } from './file-format.js';
-import { withFileLock } from './file-lock.js';
+import { isLockedError, withFileLock } from './file-lock.js';
 import { assertGitIgnored } from './git-ignore.js';
 import { assertPrivateFile, ensurePrivateDir, POSIX } from './permissions.js';
 import pLimit from 'p-limit';
@@ -25,7 +25,8 @@ export interface JsonStoreOptions {
  *
  * Writes are atomic (temp file, fsync, rename; the folder fsync'd after), 0600, in a 0700 folder,
  * and serialized: in this process by a queue, across processes by `<file>.lock`. Reading refuses a
- * file others can read; writing refuses a file a git work tree would not ignore.
+ * file others can read; writing refuses a file a git work tree would not ignore. The first use of
+ * a store removes the temp files a writer killed mid-write left beside the file (they hold keys).
  */
 export function createJsonStore(options: JsonStoreOptions): KeyStore {
   const path = resolve(options.path);
@@ -38,6 +39,31 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
     warned = true;
     if (options.onWarning) options.onWarning(message);
     else process.emitWarning(message, { code: 'CREDS_STORE_DIR_VISIBLE' });
+  };
+
+  /**
+   * write-file-atomic writes `<file>.<32-bit number>` and renames it over the file; a writer killed
+   * in between leaves it behind, secrets and all. Removed under the file lock (so never a live
+   * writer's), once per store; when another process holds the lock, a later store does it.
+   */
+  let swept: Promise<void> | undefined;
+  const sweep = (): Promise<void> => {
+    swept ??= (async () => {
+      if ((await tempFiles(path)).length === 0) return;
+      await withFileLock(`${path}.lock`, 0, async () => {
+        for (const temp of await tempFiles(path)) {
+          await rm(temp, { force: true }).catch((error: unknown) => {
+            throw ioError('remove the temp file', temp, error);
+          });
+        }
+      }).catch((error: unknown) => {
+        if (!isLockedError(error)) throw error;
+      });
+    })().catch((error: unknown) => {
+      swept = undefined; // try again next time
+      throw error;
+    });
+    return swept;
   };
 
   async function readEntries(): Promise<Entries> {
@@ -86,6 +112,7 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
 
     async get(name: string): Promise<StoredKey | undefined> {
       validateKeyStoreName(name);
+      await sweep();
       const key = (await readEntries()).get(name);
       return key === undefined ? undefined : { ...key };
     },
@@ -93,6 +120,7 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
     async put(name: string, key: StoredKey): Promise<void> {
       validateKeyStoreEntry(name, key);
       const stored: StoredKey = { ...key, createdAt: key.createdAt ?? new Date().toISOString() };
+      await sweep();
       await update((entries) => {
         entries.set(name, stored);
         return { result: undefined, changed: true };
@@ -101,6 +129,7 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
 
     async delete(name: string): Promise<boolean> {
       validateKeyStoreName(name);
+      await sweep();
       if (!(await readEntries()).has(name)) return false;
       return update((entries) => {
         const existed = entries.delete(name);
@@ -109,10 +138,12 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
     },
 
     async list(): Promise<string[]> {
+      await sweep();
       return [...(await readEntries()).keys()];
     },
 
     async check(): Promise<void> {
+      await sweep();
       await readEntries();
       await assertGitIgnored(path);
       await ensurePrivateDir(dir, warn);
@@ -133,4 +164,18 @@ async function fsyncDir(dir: string): Promise<void> {
   } catch (error) {
     throw ioError('sync the folder', dir, error);
   }
+}
+
+/** The temp files write-file-atomic names `<file>.<unsigned 32-bit integer>` beside `path`. */
+async function tempFiles(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw ioError('list', dir, error);
+  }
+  return names.filter((n) => n.startsWith(prefix) && /^\d{1,10}$/.test(n.slice(prefix.length))).map((n) => join(dir, n));
 }

@@ -84,6 +84,51 @@ describe('json store atomicity with real processes', () => {
   });
 });
 
+describe('json store temp files of killed writers', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+  });
+  afterEach(() => cleanup());
+
+  const put = (path: string) =>
+    import('@creds/core').then(({ Secret }) =>
+      createJsonStore({ path }).put('acme/web', { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: new Secret('s') }),
+    );
+
+  it('removes the temp file a writer SIGKILLed between writing it and renaming it left behind, on the next open', async () => {
+    const path = join(dir, 'keys.json');
+    await put(path);
+    const child = startWriter(['hang', path]);
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const temp = line.toString().trim().replace(/^tmp /, '');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const left = (await readdir(dir)).filter((f) => f !== 'keys.json' && f !== 'keys.json.lock');
+    expect(left).toEqual([temp.split('/').pop()]);
+    expect(left[0]).toMatch(/^keys\.json\.\d+$/);
+
+    expect(await createJsonStore({ path }).list()).toEqual(['acme/web']);
+    expect(await readdir(dir)).toEqual(['keys.json']);
+  });
+
+  it('leaves a live writer’s temp file alone (it holds the lock), and other files that only look alike', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { hostname } = await import('node:os');
+    const path = join(dir, 'keys.json');
+    await put(path);
+    await writeFile(`${path}.123456`, 'in flight', { mode: 0o600 });
+    await writeFile(`${path}.bak`, 'mine', { mode: 0o600 });
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.ppid, since: '2026-01-01T00:00:00.000Z', host: hostname() }));
+    expect(await createJsonStore({ path }).list()).toEqual(['acme/web']);
+    expect((await readdir(dir)).sort()).toEqual(['keys.json', 'keys.json.123456', 'keys.json.bak', 'keys.json.lock']);
+    await (await import('node:fs/promises')).rm(`${path}.lock`);
+    expect(await createJsonStore({ path }).list()).toEqual(['acme/web']);
+    expect((await readdir(dir)).sort()).toEqual(['keys.json', 'keys.json.bak']);
+  });
+});
+
 describe('json store lock recovery', () => {
   it('recovers a lock file left empty by a writer killed while creating it', async () => {
     const { writeFile, utimes } = await import('node:fs/promises');

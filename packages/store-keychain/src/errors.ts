@@ -5,6 +5,8 @@ export const KeychainErrorCode = {
   noSessionBus: 'KEYCHAIN_NO_SESSION_BUS',
   noUnlockedKeyring: 'KEYCHAIN_NO_UNLOCKED_KEYRING',
   locked: 'KEYCHAIN_LOCKED',
+  /** Another process is updating the index and did not finish in time. */
+  busy: 'KEYCHAIN_BUSY',
   corrupt: 'KEYCHAIN_ENTRY_CORRUPT',
   failed: 'KEYCHAIN_ERROR',
 } as const;

@@ -1,13 +1,22 @@
-import { type KeyStore, type StoredKey, validateKeyStoreEntry } from '@creds/core';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { type KeyStore, LockedError, type StoredKey, validateKeyStoreEntry, withLock } from '@creds/core';
 import { AsyncEntry, type EntryOptions } from '@napi-rs/keyring';
 import { decodeIndex, decodeKey, encodeIndex, encodeKey } from './entry-value.js';
-import { mapKeyringError } from './errors.js';
+import { KeychainError, KeychainErrorCode, mapKeyringError } from './errors.js';
 import pLimit from 'p-limit';
 import { CHECK_ACCOUNT, INDEX_ACCOUNT, validateKeychainName } from './validate.js';
 
 export interface KeychainStoreOptions {
   /** The keychain "service" every entry is filed under. Default `creds`. */
   service?: string;
+  /**
+   * The lock file that makes index updates one at a time across processes. Default
+   * `<tmpdir>/creds-keychain-<user>-<service>.lock`.
+   */
+  lockPath?: string;
+  /** How long an update waits for another process's lock. Default 10 s. */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -23,11 +32,30 @@ const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
  * every platform.
  *
  * The index is updated before a key is written and after it is removed, so it may name a key that
- * is gone (skipped by `list`) but never misses one that exists.
+ * is gone (skipped by `list`) but never misses one that exists. Its read-modify-write runs one at a
+ * time: in this process by a queue, across processes under a lock file (core's Lock, as the json
+ * store's file lock: the keychain itself has no lock, and proper-lockfile records no holder to
+ * name and takes over a dead holder's lock only after a timeout).
  */
 export function createKeychainStore(options: KeychainStoreOptions = {}): KeyStore {
   const service = options.service ?? 'creds';
   const queue = pLimit(1); // one read-modify-write at a time
+  const lockPath = options.lockPath ?? join(tmpdir(), `creds-keychain-${safe(userInfo().username)}-${safe(service)}.lock`);
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+
+  /** One index update at a time, in this process and across processes. */
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> =>
+    queue(() =>
+      withLock(lockPath, lockTimeoutMs, task).catch((error: unknown) => {
+        if (!(error instanceof LockedError) || error.lockPath !== lockPath) throw error;
+        throw new KeychainError(`the keychain index is being updated by pid ${error.pid} since ${error.since}`, {
+          code: KeychainErrorCode.busy,
+          retryable: true,
+          hint: `wait for that process to finish; if it is gone, remove ${lockPath}`,
+          cause: error,
+        });
+      }),
+    );
 
   function entry(account: string, action: string): AsyncEntry {
     try {
@@ -83,7 +111,7 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): KeyStor
       validateKeychainName(name);
       validateKeyStoreEntry(name, key);
       const secret = key.secretAccessKey.reveal();
-      return queue(async () => {
+      return exclusive(async () => {
         const names = await readIndex();
         if (!names.includes(name)) await writeIndex([...names, name]);
         await write(name, encodeKey(key), `store ${service}/${name}`, [secret]);
@@ -92,7 +120,7 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): KeyStor
 
     async delete(name: string): Promise<boolean> {
       validateKeychainName(name);
-      return queue(async () => {
+      return exclusive(async () => {
         const existed = await remove(name, `remove ${service}/${name}`);
         const names = await readIndex();
         if (names.includes(name)) await writeIndex(names.filter((n) => n !== name));
@@ -114,3 +142,6 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): KeyStor
     },
   };
 }
+
+/** A name part safe in a file name. */
+const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_');

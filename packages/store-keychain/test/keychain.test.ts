@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Secret, type StoredKey } from '@creds/core';
@@ -95,6 +98,34 @@ describe.skipIf(unavailable !== undefined)('keychain store against the real Secr
     await expect(createKeychainStore({ service: testService() }).put('creds:index', key())).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
+  });
+
+  it('loses no index update when two processes put at once (the cross-process lock)', async () => {
+    const service = testService();
+    const putter = fileURLToPath(new URL('./fixtures/putter.mjs', import.meta.url));
+    const children = ['a', 'b'].map((prefix) => spawn(process.execPath, [putter, service, prefix, '8'], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    const codes = await Promise.all(children.map(async (child) => (await once(child, 'exit'))[0]));
+    expect(codes).toEqual([0, 0]);
+    const store = createKeychainStore({ service });
+    const names = await store.list();
+    expect(names.sort()).toEqual([...Array.from({ length: 8 }, (_, i) => `a-${i}`), ...Array.from({ length: 8 }, (_, i) => `b-${i}`)].sort());
+    for (const name of names) await store.delete(name);
+    expect(await store.list()).toEqual([]);
+  }, 120_000);
+
+  it('says who holds the lock when another process keeps it past the timeout', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { hostname, tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'creds-keychain-lock-'));
+    try {
+      const lockPath = join(dir, 'index.lock');
+      await writeFile(lockPath, JSON.stringify({ pid: process.ppid, since: '2026-01-01T00:00:00.000Z', host: hostname() }));
+      const store = createKeychainStore({ service: testService(), lockPath, lockTimeoutMs: 200 });
+      await expect(store.put('acme/web', key())).rejects.toMatchObject({ code: 'KEYCHAIN_BUSY', message: expect.stringContaining(`pid ${process.ppid}`) });
+      expect(await store.list()).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes check()', async () => {
