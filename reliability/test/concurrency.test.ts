@@ -17,7 +17,8 @@ afterAll(() => {
 it('two runs on one target: the second exits 4 naming the holder; the first succeeds', async () => {
   const world = await createWorld();
   try {
-    setLatency(world, 200);
+    // 1 s a call: the first run still holds the lock however long the others take to start.
+    setLatency(world, 1000);
     const first = spawnCli(['run', 'setup', '--yes', '--json'], { cwd: world.dir, env: world.env });
     // Start the second once the first holds the lock (its run is journaled).
     await new Promise<void>((resolve) => watchJournal(world.journal, 0, (e) => e.type === 'step-started', resolve));
