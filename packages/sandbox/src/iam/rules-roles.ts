@@ -1,5 +1,6 @@
 import { IamFault } from './fault.js';
 import type { IamState } from './state.js';
+import { parsePolicyDocument, policySize } from './rules.js';
 
 // Rules for roles and OpenID Connect providers, written from the IAM API reference and the IAM
 // quotas page (not from the product): the sandbox must be able to disagree with creds.
@@ -70,20 +71,7 @@ export function federatedPrincipals(principal: unknown): string[] {
  * provider named as Federated principal must exist in this account; at most 2,048 characters.
  */
 export function checkTrustPolicy(state: IamState, document: string | undefined, providers: readonly { arn: string }[]): string {
-  if (document === undefined || document === '') throw new IamFault('ValidationError', 'The parameter AssumeRolePolicyDocument is required.');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(document);
-  } catch {
-    throw new IamFault('MalformedPolicyDocument', 'This policy contains invalid Json');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new IamFault('MalformedPolicyDocument', 'This policy contains invalid Json');
-  }
-  const doc = parsed as Record<string, unknown>;
-  if (doc['Version'] !== undefined && doc['Version'] !== '2012-10-17' && doc['Version'] !== '2008-10-17') {
-    throw new IamFault('MalformedPolicyDocument', 'The policy failed legacy parsing');
-  }
+  const { doc, text } = parsePolicyDocument(document, 'AssumeRolePolicyDocument', 'This policy contains invalid Json');
   if (doc['Statement'] === undefined) throw new IamFault('MalformedPolicyDocument', 'Missing required field Statement');
   const statements = list(doc['Statement']);
   if (statements.length === 0) throw new IamFault('MalformedPolicyDocument', 'Missing required field Statement');
@@ -107,11 +95,10 @@ export function checkTrustPolicy(state: IamState, document: string | undefined, 
       }
     }
   }
-  const size = document.replace(/\s/g, '').length;
-  if (size > ROLE_LIMITS.trustPolicyChars) {
+  if (policySize(text) > ROLE_LIMITS.trustPolicyChars) {
     throw new IamFault('LimitExceeded', `Cannot exceed quota for ACLSizePerRole: ${ROLE_LIMITS.trustPolicyChars}`);
   }
-  return document;
+  return text;
 }
 
 /** An OpenID Connect provider URL: https, a host, at most 255 characters. */

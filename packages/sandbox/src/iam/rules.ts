@@ -84,22 +84,29 @@ export function policySize(document: string): number {
   return document.replace(/\s/g, '').length;
 }
 
-/** Parses and checks a policy document the way IAM does for identity policies. */
-export function checkPolicyDocument(document: string | undefined): void {
-  if (document === undefined || document === '') throw new IamFault('ValidationError', 'The parameter PolicyDocument is required.');
+/**
+ * The checks every policy document meets first: given, a JSON object, a known Version. IAM words
+ * the JSON error differently for identity policies and trust policies, so the caller names it.
+ */
+export function parsePolicyDocument(document: string | undefined, parameter: string, invalidJson: string): { doc: Record<string, unknown>; text: string } {
+  if (document === undefined || document === '') throw new IamFault('ValidationError', `The parameter ${parameter} is required.`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(document);
   } catch {
-    throw new IamFault('MalformedPolicyDocument', 'Syntax errors in policy.');
+    throw new IamFault('MalformedPolicyDocument', invalidJson);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new IamFault('MalformedPolicyDocument', 'Syntax errors in policy.');
-  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new IamFault('MalformedPolicyDocument', invalidJson);
   const doc = parsed as Record<string, unknown>;
   if (doc['Version'] !== undefined && doc['Version'] !== '2012-10-17' && doc['Version'] !== '2008-10-17') {
     throw new IamFault('MalformedPolicyDocument', 'The policy failed legacy parsing');
   }
+  return { doc, text: document };
+}
+
+/** Parses and checks a policy document the way IAM does for identity policies. */
+export function checkPolicyDocument(document: string | undefined): void {
+  const { doc } = parsePolicyDocument(document, 'PolicyDocument', 'Syntax errors in policy.');
   const statements = Array.isArray(doc['Statement']) ? doc['Statement'] : doc['Statement'] === undefined ? undefined : [doc['Statement']];
   if (!statements || statements.length === 0) throw new IamFault('MalformedPolicyDocument', 'Missing required field Statement');
   for (const s of statements) {
