@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Octokit } from '@octokit/rest';
 import type { CallOptions } from './client.js';
 import { badResponse, type CallContext, GitHubErrorCode } from './errors.js';
@@ -58,6 +59,15 @@ export interface GitHubApi {
   createVariable(scope: SecretScope, name: string, value: string, options?: CallOptions): Promise<'created' | 'exists'>;
   updateVariable(scope: SecretScope, name: string, value: string, options?: CallOptions): Promise<void>;
   deleteVariable(scope: SecretScope, name: string, options?: CallOptions): Promise<boolean>;
+  /**
+   * Whether the token may write secrets (and variables, when asked) of the scope's owner: a delete
+   * of a name that does not exist, answered 404 when it may and 403 (naming the permission) when it
+   * may not. Nothing is created or changed. Each owner is probed once per client, so a fleet of one
+   * owner spends one write on it, not one a repository: a fine-grained token's permissions are the
+   * same on every repository it can see (GET repository tells which it can see); a classic token's
+   * user could hold a narrower role on one repository, whose secret write would then be refused.
+   */
+  checkWriteAccess(scope: SecretScope, options?: CallOptions & { variables?: boolean }): Promise<void>;
 }
 
 type Call = <T>(context: CallContext, fn: (request: Record<string, unknown>) => Promise<T>, options?: CallOptions) => Promise<T>;
@@ -111,6 +121,7 @@ const absent = (error: unknown): boolean => (error as { code?: string }).code ==
 export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit = () => octokit): GitHubApi {
   const keys = new Map<string, Promise<PublicKey>>();
   const repos = new Map<string, Promise<RepoInfo>>();
+  const writable = new Map<string, Promise<void>>();
   const req = (route: string, params: Record<string, unknown>) => octokit.request(route, params);
 
   /** Every item of a paged list, through octokit.paginate (which follows GitHub's Link header). */
@@ -276,6 +287,22 @@ export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit =
         if (absent(error)) return false;
         throw error;
       }
+    },
+
+    checkWriteAccess(scope, options = {}) {
+      const owner = (scope.kind === 'org' ? scope.org : scope.owner).toLowerCase();
+      const key = `${owner}:${options.variables ? 'variables' : 'secrets'}`;
+      let pending = writable.get(key);
+      if (!pending) {
+        const probe = `CREDS_WRITE_CHECK_${randomBytes(4).toString('hex').toUpperCase()}`;
+        pending = (async () => {
+          await api.deleteSecret(scope, probe, options);
+          if (options.variables) await api.deleteVariable(scope, probe, options);
+        })();
+        writable.set(key, pending);
+        pending.catch(() => writable.delete(key));
+      }
+      return pending;
     },
   };
   return api;

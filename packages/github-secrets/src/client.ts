@@ -1,7 +1,8 @@
-import { createRequire } from 'node:module';
-import { isSecret, type Secret, withRetry } from '@creds/core';
+import { createHash } from 'node:crypto';
+import { isSecret, type Secret, ValidationError, withRetry } from '@creds/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck';
 import { Octokit } from '@octokit/rest';
 import { createApi, type GitHubApi } from './api.js';
 import { type CallContext, GitHubErrorCode, toGitHubError } from './errors.js';
@@ -21,7 +22,7 @@ export interface RateLimitWait {
 
 export interface GitHubClientOptions {
   token: string | Secret;
-  /** `https://api.github.com` by default; GitHub Enterprise Server or the sandbox otherwise. */
+  /** `https://api.github.com` by default; GitHub Enterprise Server or the sandbox otherwise. Must be an http(s) URL. */
   baseUrl?: string;
   /** Abort a request (including reading its body) after this long; 30 s by default. */
   timeoutMs?: number;
@@ -31,11 +32,15 @@ export interface GitHubClientOptions {
   rateLimitRetries?: number;
   /** Longer waits than this are not waited out: the call fails with GITHUB_RATE_LIMITED. 15 min by default. */
   maxRateLimitWaitSeconds?: number;
-  /** Minimum gap between content-creating requests; GitHub asks for 1 s (the default). */
+  /** Content-creating requests that may go out back to back before pacing starts; 5 by default, at most 20. */
+  writeBurst?: number;
+  /** Beyond the burst, the gap between content-creating requests in GitHub milliseconds; GitHub asks for 1 s (the default). */
   writeIntervalMs?: number;
+  /** Content-creating requests in each hour from the first (GitHub allows about 500); 500 by default. */
+  writesPerHour?: number;
   /**
    * Real milliseconds per GitHub millisecond for every wait (retry backoff, rate-limit waits, write
-   * gap): 1 in real use; tests against the sandbox use e.g. 0.001.
+   * pacing): 1 in real use; tests against the sandbox use e.g. 0.001.
    */
   timeScale?: number;
   /** Told about every rate-limit wait of calls that did not pass their own listener. */
@@ -73,13 +78,13 @@ const ThrottledOctokit = Octokit.plugin(throttling, retry);
 type LimitHandler = (retryAfter: number, options: { method: string; url: string; request?: Record<string, unknown> }, octokit: unknown, retryCount: number) => boolean;
 
 /**
- * An Octokit with plugin-throttling (rate-limit handlers that retry a bounded number of times and
- * report each wait), plugin-retry (bounded retries of 5xx and dropped connections; never of 4xx) and
- * a timeout on every request, wrapped in the calls creds needs.
+ * An Octokit with plugin-throttling (GitHub's write pacing, and rate-limit answers waited out a
+ * bounded number of times, each wait reported), plugin-retry (bounded retries of 5xx and dropped
+ * connections; never of 4xx) and a timeout on every request, wrapped in the calls creds needs.
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const token = isSecret(options.token) ? options.token.reveal() : options.token;
-  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
   const scale = options.timeScale ?? 1;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const rateLimitRetries = options.rateLimitRetries ?? 3;
@@ -102,7 +107,13 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return true;
     };
 
-  const settings = (writeIntervalMs: number) => ({
+  const pacing = writePacing({
+    burst: options.writeBurst ?? 5,
+    intervalMs: (options.writeIntervalMs ?? 1000) * scale,
+    perHour: options.writesPerHour ?? 500,
+    hourMs: 3_600_000 * scale,
+  });
+  const settings = (write: Bottleneck.Group) => ({
     auth: token,
     baseUrl,
     userAgent: options.userAgent ?? 'creds',
@@ -115,14 +126,17 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
     },
     throttle: {
+      // Every client of one token (and base URL) shares the pacing of its writes, as GitHub asks.
+      id: createHash('sha256').update(`${baseUrl}\n${token}`).digest('hex').slice(0, 16),
+      Bottleneck,
+      write,
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
       retryAfterBaseValue: 1000 * scale,
       fallbackSecondaryRateRetryAfter: 60,
-      write: writeGroup(writeIntervalMs),
     },
   });
-  const octokit = new ThrottledOctokit(settings(options.writeIntervalMs ?? 1000 * scale) as ConstructorParameters<typeof ThrottledOctokit>[0]);
+  const octokit = new ThrottledOctokit(settings(pacing) as ConstructorParameters<typeof ThrottledOctokit>[0]);
 
   const call = async <T>(context: CallContext, fn: (request: Record<string, unknown>) => Promise<T>, callOptions: CallOptions = {}): Promise<T> => {
     const request: Record<string, unknown> = {
@@ -152,9 +166,26 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   // The same client with a write queue of its own that does not space writes apart, for unpaced
   // writes: rate-limit answers are still waited out and reported, 5xx still retried.
   let unpacedOctokit: InstanceType<typeof ThrottledOctokit> | undefined;
-  const unpaced = () => (unpacedOctokit ??= new ThrottledOctokit(settings(0) as ConstructorParameters<typeof ThrottledOctokit>[0]));
+  const unpaced = () => (unpacedOctokit ??= new ThrottledOctokit(settings(new Bottleneck.Group()) as ConstructorParameters<typeof ThrottledOctokit>[0]));
 
   return { baseUrl, timeScale: scale, octokit, call, ...createApi(octokit, call, unpaced) };
+}
+
+/** The API URL must be an http(s) URL: anything else is a mistake in the input, not a network fault. */
+function checkBaseUrl(raw: string): string {
+  const trimmed = raw.trim().replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ValidationError('GITHUB_API_URL', `"${trimmed}" is not an http(s) URL`, {
+      hint: 'unset it for github.com, or set it to the API URL of your GitHub Enterprise Server (https://HOST/api/v3)',
+    });
+  }
+  return trimmed;
 }
 
 /** Every request, body included, is aborted after `timeoutMs`, so a hung socket cannot hang a run. */
@@ -167,17 +198,54 @@ function fetchWithTimeout(timeoutMs: number): typeof fetch {
   };
 }
 
-interface BottleneckGroupCtor {
-  Group: new (options: { id: string; maxConcurrent: number; minTime: number }) => unknown;
+interface Pacing {
+  burst: number;
+  /** Real milliseconds between writes beyond the burst. */
+  intervalMs: number;
+  perHour: number;
+  /** Real milliseconds of GitHub's hour. */
+  hourMs: number;
 }
 
+/** Write pacers by their settings; each keeps one limiter per token (the throttle id). */
+const pacers = new Map<string, Bottleneck.Group>();
+
 /**
- * plugin-throttling paces writes with a Bottleneck group that is module-global and fixed at 1 s.
- * Each client gets its own group instead, with the gap scaled; the Bottleneck is the plugin's own.
+ * GitHub's rule for content-creating requests, as plugin-throttling's `write` group: one at a time
+ * per token; a burst of `burst` back to back (so one repository's setup does not wait), then one per
+ * `intervalMs` (a token bucket: Bottleneck's reservoir, refilled by one per interval up to the
+ * burst); at most `perHour` in each hour from the token's first write (a second limiter's reservoir).
+ * With a burst of at most 20 and 1 s pacing, no minute holds more than 80 writes.
  */
-function writeGroup(minTime: number): never {
-  const require = createRequire(import.meta.url);
-  const pluginRequire = createRequire(require.resolve('@octokit/plugin-throttling'));
-  const Bottleneck = pluginRequire('bottleneck/light.js') as BottleneckGroupCtor;
-  return new Bottleneck.Group({ id: 'creds-write', maxConcurrent: 1, minTime }) as never;
+function writePacing(p: Pacing): Bottleneck.Group {
+  if (!Number.isInteger(p.burst) || p.burst < 1 || p.burst > 20) throw new ValidationError('writeBurst', 'must be a whole number from 1 to 20');
+  if (!(p.intervalMs >= 0)) throw new ValidationError('writeIntervalMs', 'must be 0 or more');
+  if (!Number.isInteger(p.perHour) || p.perHour < 1) throw new ValidationError('writesPerHour', 'must be a whole number of 1 or more');
+  const key = JSON.stringify(p);
+  let group = pacers.get(key);
+  if (group) return group;
+  const tick = (ms: number) => Math.max(1, Math.min(250, Math.floor(ms)));
+  const gap = Math.max(1, p.intervalMs);
+  group = new Bottleneck.Group({
+    maxConcurrent: 1,
+    reservoir: p.burst,
+    reservoirIncreaseAmount: 1,
+    reservoirIncreaseInterval: gap,
+    reservoirIncreaseMaximum: p.burst,
+    heartbeatInterval: tick(gap),
+    // A token's limiter is dropped after an idle hour: its writes of that hour are past.
+    timeout: Math.max(p.hourMs, 1000),
+  });
+  group.on('created', (limiter) => {
+    limiter.chain(
+      new Bottleneck({
+        reservoir: p.perHour,
+        reservoirRefreshAmount: p.perHour,
+        reservoirRefreshInterval: Math.max(1, p.hourMs),
+        heartbeatInterval: tick(p.hourMs),
+      }),
+    );
+  });
+  pacers.set(key, group);
+  return group;
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   accessKeyStep,
   iamUserStep,
@@ -64,7 +63,8 @@ function withStoredKeyUndo(step: Step<TargetEnv>, userName: string, storeName: s
  * read-only token would pass it and fail only after the IAM user and key exist. Before the first
  * setup of a target, this deletes a secret name that does not exist: GitHub answers 404 to a token
  * that may write and 403 (naming the permission) to one that may not. Nothing is created or
- * changed; once creds has written the target's secrets, the probe is skipped.
+ * changed; once creds has written the target's secrets, the probe is skipped, and the client probes
+ * each owner once (a fleet spends one write on it, not one a repository).
  */
 function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<TargetEnv> {
   const group = keyGroup(target, options.followers);
@@ -75,11 +75,8 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
     async apply(ctx) {
       const written = group.every((t) => ctx.env.priorOutput?.(githubStepId('secret', secretScope(t), t.secrets.accessKeyId)) !== undefined);
       if (written) return { probed: false };
-      const probe = `CREDS_WRITE_CHECK_${randomBytes(4).toString('hex').toUpperCase()}`;
       for (const t of group) {
-        const scope = secretScope(t);
-        await ctx.env.github.deleteSecret(scope, probe, { signal: ctx.signal });
-        if (t.secrets.regionAs === 'variable') await ctx.env.github.deleteVariable(scope, probe, { signal: ctx.signal });
+        await ctx.env.github.checkWriteAccess(secretScope(t), { signal: ctx.signal, variables: t.secrets.regionAs === 'variable' });
       }
       return { probed: true };
     },
