@@ -69,3 +69,23 @@ describe('endpoints from the environment', () => {
     expect(iam.calls.writes + github.counts().writes).toBe(writes);
   });
 });
+
+describe('GitHub not usable', () => {
+  it('an API URL that is not a URL is bad input: exit 2 naming GITHUB_API_URL, no call at all', async () => {
+    await config({ userName: 'gha-demo' });
+    for (const args of [['run', 'setup', '--yes'], ['plan']]) {
+      const r = await runCli(args, { cwd: dir.path, env: { ...env, GITHUB_API_URL: 'not-a-url' } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout + r.stderr).toContain('GITHUB_API_URL');
+    }
+    expect(iam.calls.total + github.counts().total).toBe(0);
+  });
+
+  it('plan exits non-zero when a check could not read what it had to (a token GitHub does not know)', async () => {
+    await config({ userName: 'gha-demo' });
+    const plan = await runCli(['plan'], { cwd: dir.path, env: { ...env, GH_TOKEN: 'not-a-known-token' } });
+    expect(plan.code, plan.stderr).toBe(1);
+    expect(plan.stdout + plan.stderr).toMatch(/GITHUB_UNAUTHORIZED|token/i);
+    expect(iam.calls.writes + github.counts().writes).toBe(0);
+  });
+});

@@ -7,7 +7,7 @@ export interface RetryOptions {
   retries?: number;
   minTimeoutMs?: number;
   maxTimeoutMs?: number;
-  /** Give up once this much time has passed since the first attempt. */
+  /** Start no retry once this much time has passed since the first attempt: 2 minutes by default. */
   maxElapsedMs?: number;
   /** Which errors are worth another attempt; CredsError.retryable by default. */
   shouldRetry?: (error: unknown) => boolean;
@@ -15,12 +15,12 @@ export interface RetryOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_RETRY = { retries: 4, minTimeoutMs: 200, maxTimeoutMs: 5_000 } as const;
+export const DEFAULT_RETRY = { retries: 4, minTimeoutMs: 200, maxTimeoutMs: 5_000, maxElapsedMs: 120_000 } as const;
 
 /**
  * Runs `fn` again on retryable errors with exponential backoff and jitter (p-retry), within a bound
- * of attempts and, optionally, of elapsed time. A server's retry-after (`retryAfterMs` on the error)
- * is waited out first. Terminal errors are thrown at once, unchanged.
+ * of attempts and of total time (no retry starts after `maxElapsedMs`). A server's retry-after
+ * (`retryAfterMs` on the error) is waited out first. Terminal errors are thrown at once, unchanged.
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   // Once aborted, no further attempt starts; an attempt that already succeeded still counts
@@ -30,13 +30,14 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   const minTimeout = options.minTimeoutMs ?? DEFAULT_RETRY.minTimeoutMs;
   const maxTimeout = options.maxTimeoutMs ?? DEFAULT_RETRY.maxTimeoutMs;
   const retries = options.retries ?? DEFAULT_RETRY.retries;
+  const maxElapsed = options.maxElapsedMs ?? DEFAULT_RETRY.maxElapsedMs;
   return pRetry(fn, {
     retries,
     minTimeout,
     maxTimeout,
     factor: 2,
     randomize: true,
-    ...(options.maxElapsedMs === undefined ? {} : { maxRetryTime: options.maxElapsedMs }),
+    maxRetryTime: maxElapsed,
     shouldRetry: ({ error }) => shouldRetry(error),
     onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
       if (retriesLeft <= 0 || !shouldRetry(error)) return;

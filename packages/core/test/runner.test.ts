@@ -164,6 +164,26 @@ describe('Runner', () => {
     expect(attempts).toBe(1);
   });
 
+  it('starts no retry once the total time bound per step has passed, however many attempts are left', async () => {
+    let attempts = 0;
+    const slow: Step<Env> = {
+      id: 'slow',
+      title: 'slow',
+      async apply() {
+        attempts++;
+        if (attempts > 1) await new Promise((resolve) => setTimeout(resolve, 300));
+        throw new CredsError('unavailable', { code: 'UNAVAILABLE', retryable: true });
+      },
+    };
+    const runner = createRunner<Env>({
+      journalPath: join(dir, 'journal.jsonl'),
+      retry: { retries: 50, minTimeoutMs: 1, maxTimeoutMs: 1, maxElapsedMs: 250 },
+    });
+    await expect(runner.run(createWorkflow('bound', [slow]), { world: new World() })).rejects.toThrow(/unavailable/);
+    // The first attempt fails at once, the second after 300 ms: past the bound, so no third.
+    expect(attempts).toBe(2);
+  });
+
   it('rolls back in reverse dependency order, including a step that started but never finished', async () => {
     const env: Env = { world: new World(), failOn: new Set(['e']) };
     await expect(runnerFor().run(diamond(), env)).rejects.toThrow();

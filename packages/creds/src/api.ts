@@ -57,6 +57,12 @@ export interface CredsOptions {
   targetConcurrency?: number;
   /** How long to wait for a new key to work with STS (default 60 s). */
   verifyTimeoutMs?: number;
+  /**
+   * The step runner's retry: how often a step that failed for a passing reason is tried again, and
+   * the total time per step after which no retry starts (default 4 and 120 s). The SDK clients'
+   * own retries of single calls run inside each attempt.
+   */
+  retry?: { retries?: number; maxElapsedMs?: number };
   /** pino level of the engine's log (stderr), when no `logger` is given: `info`, `debug`, … */
   logLevel?: string;
 }

@@ -20,6 +20,7 @@ export function runnerFor<Env>(config: LoadedConfig, target: string, options: Cr
   return createRunner<Env>({
     journalPath: statePaths(config.dir).journal(target),
     concurrency: options.concurrency ?? 4,
+    ...(options.retry ? { retry: options.retry } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onEvent: (event) => options.onEvent?.({ ...event, target } as CredsEvent),

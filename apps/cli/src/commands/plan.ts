@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { combineExitCodes, EXIT, exitCodeFor } from '../exit-codes.js';
 import type { TargetSelection, Workflow } from '../program.js';
 import { planLines } from '../render/results.js';
 import { openSession } from '../session.js';
@@ -10,8 +10,10 @@ export async function plan(ctx: CliContext, options: { workflow: Workflow; targe
   try {
     const plans = await session.creds.plan(options.workflow);
     for (const line of planLines(plans, ctx.out.cOut)) ctx.out.print(line);
-    ctx.out.result({ command: 'plan', workflow: options.workflow, ok: true, exitCode: EXIT.ok, plans });
-    return EXIT.ok;
+    // A plan that could not read what it had to is no plan: it fails (2 for bad input, 1 otherwise).
+    const exitCode = combineExitCodes(plans.flatMap((p) => p.errors.map((e) => exitCodeFor(e.code))));
+    ctx.out.result({ command: 'plan', workflow: options.workflow, ok: exitCode === EXIT.ok, exitCode, plans });
+    return exitCode;
   } finally {
     await session.close();
   }
