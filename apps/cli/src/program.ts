@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { type WorkflowName, workflowNames, workflowRegistry } from '@creds/creds/workflows';
 import type { CliContext, GlobalOptions, LogLevel } from './context.js';
+import type { InitFlags, MigrateFlags, RunFlags, SandboxFlags, TargetSelection } from './flags.js';
 import { LOG_LEVELS } from './context.js';
 
 // Only commander and the library's workflow registry (names and summaries; it loads nothing) are
@@ -15,16 +16,12 @@ export interface ParsedCommand {
 }
 
 const WORKFLOWS = workflowNames(workflowRegistry);
-export type Workflow = WorkflowName;
 
 /** The workflows, one line each, for help. */
 function workflowList(): string {
   const width = Math.max(...WORKFLOWS.map((n) => n.length));
   return `\nWorkflows:\n${WORKFLOWS.map((n) => `  ${n.padEnd(width)}  ${workflowRegistry[n].summary}`).join('\n')}\n`;
 }
-
-/** What `--target`, `--all` normalise to: undefined means every target in the config. */
-export type TargetSelection = string[] | undefined;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -163,7 +160,7 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
     .addArgument(new PlanArgument());
   targetOptions(plan)
     .addHelpText('after', examples(['creds plan', 'creds plan teardown', 'creds plan rotate --target web --json']))
-    .action(async (workflow: Workflow, opts: { target?: string[]; all?: boolean }, command: Command) => {
+    .action(async (workflow: WorkflowName, opts: { target?: string[]; all?: boolean }, command: Command) => {
       const targets = selection(command, opts);
       choose('plan', command, async (ctx) => (await import('./commands/plan.js')).plan(ctx, { workflow, targets }));
     });
@@ -197,7 +194,7 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
         'creds run migrate-to-oidc               # the role, then delete the key and its secrets',
       ]),
     )
-    .action(async (workflow: Workflow, opts: RunFlags, command: Command) => {
+    .action(async (workflow: WorkflowName, opts: RunFlags, command: Command) => {
       const targets = selection(command, opts);
       if (opts.olderThan && workflow !== 'rotate') command.error('error: --older-than is for run rotate');
       if (opts.drainTimeout !== undefined && workflow !== 'rotate') command.error('error: --drain-timeout is for run rotate');
@@ -323,45 +320,4 @@ class PlanArgument extends Argument {
     this.choices(WORKFLOWS);
     this.default('setup' satisfies WorkflowName);
   }
-}
-
-export interface InitFlags {
-  owner?: string;
-  repo?: string;
-  user?: string;
-  region?: string;
-  store?: 'json' | 'keychain' | '1password';
-  vault?: string;
-  format: 'json' | 'yaml';
-  force?: boolean;
-  yes?: boolean;
-}
-
-export interface RunFlags {
-  resume?: boolean;
-  yes?: boolean;
-  target?: string[];
-  all?: boolean;
-  concurrency?: number;
-  targetConcurrency?: number;
-  olderThan?: string;
-  drainTimeout?: string;
-  force?: boolean;
-}
-
-export interface MigrateFlags {
-  to: 'json' | 'keychain' | '1password';
-  vault?: string;
-  account?: string;
-  path?: string;
-  service?: string;
-  yes?: boolean;
-}
-
-export interface SandboxFlags {
-  port?: number;
-  iamPort?: number;
-  githubPort?: number;
-  memory?: boolean;
-  propagationDelay?: number;
 }

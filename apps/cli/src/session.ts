@@ -1,7 +1,7 @@
 import type { Creds, CredsEvent, CredsOptions, LoadedConfig } from '@creds/creds';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
-import type { TargetSelection } from './program.js';
+import type { TargetSelection } from './flags.js';
 import type { EmbeddedSandbox } from './sandbox/embedded.js';
 
 /** What a command works with: the validated config, the library, and the sandbox when --sandbox is on. */

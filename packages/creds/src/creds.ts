@@ -1,6 +1,6 @@
 import { type AwsClients, createAwsClients } from '@creds/aws-iam';
-import { blockingRun, CredsError, createLogger, type KeyStore, Lock, type RunRecord, rollbackOrder, rollbackTarget, type Workflow } from '@creds/core';
-import { createGitHubClient, type GitHubClient, resolveGitHubToken } from '@creds/github-secrets';
+import { blockingRun, CredsError, createLogger, Lock, type RunRecord, rollbackOrder, rollbackTarget } from '@creds/core';
+import { createGitHubClient, resolveGitHubToken } from '@creds/github-secrets';
 import type { BlockedTarget, Creds, CredsOptions, LockedBy, RollbackPlan, RunRefusal, TargetResult, UnlockResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
 import type { TargetConfig } from './config/schema.js';
@@ -13,33 +13,9 @@ import { keyAge, parseDuration } from './durations.js';
 import { planTarget, statusReader } from './status.js';
 import { ensureStateDir, statePaths } from './state.js';
 import { createStore } from './stores.js';
-import type { WorkflowModule, WorkflowRegistry } from './workflows/module.js';
+import type { CredsInternals, WorkflowRequest } from './internals.js';
+import type { WorkflowRegistry } from './workflows/module.js';
 import { workflowNames, workflowRegistry } from './workflows/registry.js';
-
-export interface CredsInternals {
-  config: LoadedConfig;
-  options: CredsOptions;
-  targets: TargetConfig[];
-  store: () => Promise<KeyStore>;
-  aws: (target: TargetConfig) => AwsClients;
-  github: () => Promise<GitHubClient>;
-  env: (target: TargetConfig, runs: readonly RunRecord[]) => Promise<TargetEnv>;
-  /** The registry's module of workflow `name`; an unknown name is an error naming the known ones. */
-  module: (name: string) => Promise<WorkflowModule>;
-  /** Workflow `name` built for a target; `run` is the run being resumed or rolled back, if any. */
-  workflow: (request: WorkflowRequest) => Promise<Workflow<TargetEnv>>;
-}
-
-export interface WorkflowRequest {
-  name: string;
-  target: TargetConfig;
-  env: TargetEnv;
-  runs: readonly RunRecord[];
-  run?: RunRecord;
-  /** Rotate: the drain bound in ms (0: no drain) and whether to retire an old key that was used after it. */
-  drainTimeoutMs?: number;
-  force?: boolean;
-}
 
 /** The shared machinery behind Creds and SetupGitHubRepo: lazily built clients, store, env, workflows. */
 export function createInternals(config: LoadedConfig, given: CredsOptions = {}, registry: WorkflowRegistry = workflowRegistry): CredsInternals {

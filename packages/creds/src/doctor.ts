@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { resolveCallerIdentity } from '@creds/aws-iam';
 import { createStepContext, errorMessage } from '@creds/core';
 import type { DoctorCheck } from './api.js';
-import type { CredsInternals } from './creds.js';
+import type { CredsInternals } from './internals.js';
 import { secretScope } from './env.js';
 import { STATE_DIR, statePaths } from './state.js';
 

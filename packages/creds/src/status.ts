@@ -3,7 +3,7 @@ import { errorCode, errorMessage, type PlanEntry } from '@creds/core';
 import { canonicalSecretName, githubStepId, scopeKey } from '@creds/github-secrets';
 import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js';
 import type { TargetConfig } from './config/schema.js';
-import type { CredsInternals } from './creds.js';
+import type { CredsInternals } from './internals.js';
 import { parseDuration } from './durations.js';
 import { secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';

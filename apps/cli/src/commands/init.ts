@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import type { InitFlags } from '../program.js';
+import type { InitFlags } from '../flags.js';
 
 interface Answers {
   owner: string;

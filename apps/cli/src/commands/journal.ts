@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import type { TargetSelection } from '../program.js';
+import type { TargetSelection } from '../flags.js';
 import { historyLines } from '../render/results.js';
 import { openSession } from '../session.js';
 

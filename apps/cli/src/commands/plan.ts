@@ -1,6 +1,7 @@
 import type { CliContext } from '../context.js';
 import { combineExitCodes, EXIT, exitCodeFor } from '../exit-codes.js';
-import type { TargetSelection, Workflow } from '../program.js';
+import type { TargetSelection } from '../flags.js';
+import type { WorkflowName as Workflow } from '@creds/creds/workflows';
 import { planLines } from '../render/results.js';
 import { openSession } from '../session.js';
 

@@ -1,7 +1,7 @@
 import type { TargetResult } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import type { TargetSelection } from '../program.js';
+import type { TargetSelection } from '../flags.js';
 import { createProgress, type Progress } from '../render/progress.js';
 import { resultLines, rollbackPlanLines } from '../render/results.js';
 import { openSession } from '../session.js';

@@ -2,7 +2,8 @@ import { type LoadedConfig, parseDuration, type RunRefusal, type TargetResult } 
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import type { RunFlags, TargetSelection, Workflow } from '../program.js';
+import type { RunFlags, TargetSelection } from '../flags.js';
+import type { WorkflowName as Workflow } from '@creds/creds/workflows';
 import { createProgress, type Progress } from '../render/progress.js';
 import { planLines, resultLines } from '../render/results.js';
 import { openSession } from '../session.js';

@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import type { SandboxFlags } from '../program.js';
+import type { SandboxFlags } from '../flags.js';
 
 /**
  * `creds sandbox`: the local IAM/STS and GitHub servers in the foreground, for experiments with

@@ -1,7 +1,7 @@
 import type { StoreConfig } from '@creds/creds';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import type { MigrateFlags } from '../program.js';
+import type { MigrateFlags } from '../flags.js';
 import { openSession } from '../session.js';
 import { confirm } from './_shared.js';
 

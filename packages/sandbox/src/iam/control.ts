@@ -1,10 +1,9 @@
 import { issueKey } from './actions-keys.js';
 import { findUser, getUser } from './context.js';
 import { IamFault } from './fault.js';
-import type { FaultSpec } from './options.js';
+import type { FaultSpec, RuntimeSettings } from './options.js';
 import { ids, type Random } from './random.js';
 import { checkName, checkPath, checkPolicyDocument, checkTags, LIMITS, type Tag } from './rules.js';
-import type { RuntimeSettings } from './server.js';
 import type { IamState, SandboxPrincipal, StateHolder } from './state.js';
 
 export interface AddUserInput {

@@ -96,3 +96,14 @@ export function parseFaults(text: string): FaultSpec[] {
       return { ...(m[1] ? { action: m[1] } : {}), code: m[2]!, times: m[3] ? Number(m[3]) : 1 };
     });
 }
+
+/** Mutable runtime settings (not part of the persisted world). */
+export interface RuntimeSettings {
+  latencyMs: number;
+  errorRate: number;
+  errorCodes: string[];
+  /** In sandbox ms; real ms = propagationDelayMs × timeScale. */
+  propagationDelayMs: number;
+  timeScale: number;
+  faults: Array<FaultSpec & { remaining: number }>;
+}

@@ -14,7 +14,7 @@ import { CallLog } from './calls.js';
 import type { ActionHandler } from './context.js';
 import { createControl, type IamControl } from './control.js';
 import { IamFault } from './fault.js';
-import { type FaultSpec, type IamServerOptions, optionsFromEnv } from './options.js';
+import { type IamServerOptions, optionsFromEnv, type RuntimeSettings } from './options.js';
 import { createRandom, ids } from './random.js';
 import { initialState } from './seed.js';
 import { StateHolder } from './state.js';
@@ -37,17 +37,6 @@ export interface IamSandbox extends IamControl {
   /** Environment variables that point the AWS SDK and CLI at this server with the admin key. */
   env(): Record<string, string>;
   close(): Promise<void>;
-}
-
-/** Mutable runtime settings (not part of the persisted world). */
-export interface RuntimeSettings {
-  latencyMs: number;
-  errorRate: number;
-  errorCodes: string[];
-  /** In sandbox ms; real ms = propagationDelayMs × timeScale. */
-  propagationDelayMs: number;
-  timeScale: number;
-  faults: Array<FaultSpec & { remaining: number }>;
 }
 
 /** Starts the IAM + STS server (AWS Query protocol) on 127.0.0.1 and a free port by default. */

@@ -1,0 +1,34 @@
+import type { AwsClients } from '@creds/aws-iam';
+import type { KeyStore, RunRecord, Workflow } from '@creds/core';
+import type { GitHubClient } from '@creds/github-secrets';
+import type { CredsOptions } from './api.js';
+import type { LoadedConfig } from './config/load.js';
+import type { TargetConfig } from './config/schema.js';
+import type { TargetEnv } from './env.js';
+import type { WorkflowModule } from './workflows/module.js';
+
+/** What the parts of the library share, built once per Creds by createInternals (creds.ts). */
+export interface CredsInternals {
+  config: LoadedConfig;
+  options: CredsOptions;
+  targets: TargetConfig[];
+  store: () => Promise<KeyStore>;
+  aws: (target: TargetConfig) => AwsClients;
+  github: () => Promise<GitHubClient>;
+  env: (target: TargetConfig, runs: readonly RunRecord[]) => Promise<TargetEnv>;
+  /** The registry's module of workflow `name`; an unknown name is an error naming the known ones. */
+  module: (name: string) => Promise<WorkflowModule>;
+  /** Workflow `name` built for a target; `run` is the run being resumed or rolled back, if any. */
+  workflow: (request: WorkflowRequest) => Promise<Workflow<TargetEnv>>;
+}
+
+export interface WorkflowRequest {
+  name: string;
+  target: TargetConfig;
+  env: TargetEnv;
+  runs: readonly RunRecord[];
+  run?: RunRecord;
+  /** Rotate: the drain bound in ms (0: no drain) and whether to retire an old key that was used after it. */
+  drainTimeoutMs?: number;
+  force?: boolean;
+}
