@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Octokit } from '@octokit/rest';
-import type { CallOptions } from './client.js';
+import type { CallOptions } from './call-options.js';
 import { badResponse, type CallContext, GitHubErrorCode } from './errors.js';
 import { describeScope, type OrgVisibility, type SecretScope, scopeKey } from './scope.js';
 

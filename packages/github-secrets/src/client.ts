@@ -6,19 +6,7 @@ import Bottleneck from 'bottleneck';
 import { Octokit } from '@octokit/rest';
 import { createApi, type GitHubApi } from './api.js';
 import { type CallContext, GitHubErrorCode, toGitHubError } from './errors.js';
-
-/** A wait GitHub's rate limit imposed, reported before it starts. */
-export interface RateLimitWait {
-  kind: 'primary' | 'secondary';
-  /** What GitHub asked for, in seconds. */
-  retryAfterSeconds: number;
-  /** How long the client will actually wait (scaled by `timeScale`). */
-  waitMs: number;
-  /** 1 for the first retry of this request. */
-  attempt: number;
-  method: string;
-  url: string;
-}
+import type { CallOptions, RateLimitWait } from './call-options.js';
 
 export interface GitHubClientOptions {
   token: string | Secret;
@@ -46,18 +34,6 @@ export interface GitHubClientOptions {
   /** Told about every rate-limit wait of calls that did not pass their own listener. */
   onRateLimitWait?: (info: RateLimitWait) => void;
   userAgent?: string;
-}
-
-/** Per-call options: a cancel signal and where this call's rate-limit waits are reported. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  onRateLimitWait?: (info: RateLimitWait) => void;
-  /**
-   * Send this write at once instead of waiting its turn behind the 1 s gap between writes, for
-   * the few writes that must land together (the two secrets of one access key). GitHub asks for
-   * the gap when a client makes many writes; rate-limit answers still fail the call.
-   */
-  unpaced?: boolean;
 }
 
 /** The client the steps use: GitHub's Actions secrets and variables API, errors mapped to GitHubError. */

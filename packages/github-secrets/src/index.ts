@@ -1,6 +1,7 @@
 export type { GitHubApi, PublicKey, RepoInfo, SecretMetadata, SecretPayload, VariableData } from './api.js';
 export { createGitHubClient } from './client.js';
-export type { CallOptions, GitHubClient, GitHubClientOptions, RateLimitWait } from './client.js';
+export type { CallOptions, RateLimitWait } from './call-options.js';
+export type { GitHubClient, GitHubClientOptions } from './client.js';
 export { encryptSecretValue } from './encrypt.js';
 export type { GitHubEnv } from './env.js';
 export { GitHubError, GitHubErrorCode, grantHint, scrub, toGitHubError } from './errors.js';

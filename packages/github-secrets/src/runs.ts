@@ -1,4 +1,5 @@
-import type { CallOptions, GitHubClient } from './client.js';
+import type { CallOptions } from './call-options.js';
+import type { GitHubClient } from './client.js';
 import { badResponse, GitHubErrorCode } from './errors.js';
 
 /** A run that has not finished: GitHub's statuses before `completed`. */

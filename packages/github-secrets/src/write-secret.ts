@@ -1,5 +1,6 @@
 import type { Secret } from '@creds/core';
-import type { CallOptions, GitHubClient } from './client.js';
+import type { CallOptions } from './call-options.js';
+import type { GitHubClient } from './client.js';
 import { encryptSecretValue } from './encrypt.js';
 import { GitHubError, GitHubErrorCode } from './errors.js';
 import { canonicalSecretName, validateSecretName, validateSecretValue } from './names.js';

@@ -1,5 +1,6 @@
 import type { CheckResult, Step, StepContext } from '@creds/core';
-import type { CallOptions, GitHubClient } from '../client.js';
+import type { CallOptions } from '../call-options.js';
+import type { GitHubClient } from '../client.js';
 import type { GitHubEnv } from '../env.js';
 import type { SecretScope } from '../scope.js';
 import { callOptions, checkScope } from './shared.js';

@@ -1,5 +1,6 @@
 import { type StepContext, ValidationError } from '@creds/core';
-import type { CallOptions, GitHubClient, RateLimitWait } from '../client.js';
+import type { CallOptions, RateLimitWait } from '../call-options.js';
+import type { GitHubClient } from '../client.js';
 import type { GitHubEnv } from '../env.js';
 import type { OrgAccess } from '../write-secret.js';
 import type { OrgScope, SecretScope } from '../scope.js';
