@@ -7,7 +7,10 @@ export default defineConfig({
     root: import.meta.dirname,
     include: ['test/**/*.test.ts'],
     globalSetup: ['./global-setup.ts'],
-    testTimeout: 240_000,
+    // A crash matrix kills, resumes and rolls back a real CLI at every step boundary: setup's takes
+    // about 220 s on an idle two-core machine, rotate's (more steps: verify, drain, last-use check)
+    // longer. The bound is a guard against a hang, not a speed target.
+    testTimeout: 900_000,
     hookTimeout: 60_000,
     // Two files at once (this machine has two cores); the crash matrix runs its own pool inside.
     maxWorkers: 2,
