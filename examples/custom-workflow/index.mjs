@@ -72,6 +72,10 @@ try {
   const [again] = await creds.run('announce');
   console.log(`run announce again: ${again?.status}, GitHub writes ${github.counts().writes}`);
 
+  // Each rollback undoes one run, newest first. The second run changed nothing, so undoing it changes nothing.
+  github.resetLog();
+  const [rollbackAgain] = await creds.rollback();
+  console.log(`rollback of the re-run: ${rollbackAgain?.status}, GitHub writes ${github.counts().writes}`);
   const [rollback] = await creds.rollback();
   console.log(`rollback: ${rollback?.status}, undid ${rollback?.undone?.join(', ')}`);
   console.log(`variable AWS_IAM_USER after rollback: ${github.variable(repo, 'AWS_IAM_USER')?.value ?? 'none'}`);

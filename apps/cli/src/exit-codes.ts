@@ -17,6 +17,7 @@ const BY_CODE: Record<string, number> = {
   USAGE: EXIT.usage,
   UNFINISHED_RUN: EXIT.usage,
   NOTHING_TO_RESUME: EXIT.usage,
+  CONFIG_CHANGED: EXIT.usage,
   NOTHING_TO_ROLL_BACK: EXIT.usage,
   WORKFLOW_MISMATCH: EXIT.usage,
   GITHUB_TOKEN_MISSING: EXIT.usage,

@@ -37,7 +37,7 @@ const setup = () =>
     verifyKeyStep({ storeName: 'octo-app', userName: 'ci-deployer', timeoutMs: 10_000, minDelayMs: 200, maxDelayMs: 1_000, dependsOn: ['iam-access-key'] }),
   ]);
 
-it('full setup, re-run (writes nothing), plan in sync, rollback — with the IAM calls counted', async () => {
+it('full setup, re-run (writes nothing), plan in sync, rollback of each (the re-run\'s removes nothing) — with the IAM calls counted', async () => {
   const w = await world({ propagationDelayMs: 1_000 });
   const dir = mkdtempSync(join(tmpdir(), 'creds-wf-'));
   dirs.push(dir);
@@ -64,9 +64,11 @@ it('full setup, re-run (writes nothing), plan in sync, rollback — with the IAM
     expect(JSON.stringify(plan)).not.toContain(secret);
   }
 
-  // Rollback undoes the re-run, then the first run; the world is empty after.
+  // Rollback undoes the re-run, which changed nothing: nothing is removed. Then the first run; the world is empty after.
   await runner.rollback(setup(), w.env);
-  expect(w.sandbox.state().users).toEqual([]);
+  expect(w.sandbox.calls.byAction('writes')).toEqual({});
+  expect(w.sandbox.state().users).toHaveLength(1);
+  expect(w.store.entries.size).toBe(1);
   await runner.rollback(setup(), w.env);
   expect(w.sandbox.state().users).toEqual([]);
   expect(w.store.entries.size).toBe(0);

@@ -12,6 +12,9 @@ export interface StepContextOptions<Env> {
   logger?: Logger;
   signal?: AbortSignal;
   onProgress?: (message: string, data?: Record<string, unknown>) => void;
+  onWarning?: (message: string) => void;
+  /** Where `record` keeps notes, by step id (the runner journals them; by default kept in memory). */
+  notes?: { get(stepId: string): unknown; record(stepId: string, note: unknown): void };
 }
 
 /**
@@ -23,6 +26,11 @@ export function createStepContext<Env>(options: StepContextOptions<Env>): StepCo
     options.outputs instanceof Map ? options.outputs : new Map(Object.entries(options.outputs ?? {}));
   const logger = options.logger ?? silentLogger();
   const stepId = options.stepId ?? 'step';
+  const memory = new Map<string, unknown>();
+  const notes = options.notes ?? {
+    get: (id: string) => memory.get(id),
+    record: (id: string, note: unknown) => void (memory.has(id) || memory.set(id, note)),
+  };
   return {
     env: options.env,
     runId: options.runId ?? 'direct',
@@ -32,5 +40,10 @@ export function createStepContext<Env>(options: StepContextOptions<Env>): StepCo
     logger: logger.child({ step: stepId }),
     output: <T>(id: string) => outputs.get(id) as T | undefined,
     progress: (message, data) => options.onProgress?.(message, data),
+    warn: (message) => (options.onWarning ? options.onWarning(message) : logger.warn({ step: stepId }, message)),
+    record: (note) => {
+      if (notes.get(stepId) === undefined) notes.record(stepId, note);
+    },
+    recorded: <T>() => notes.get(stepId) as T | undefined,
   };
 }

@@ -112,6 +112,19 @@ export class UnfinishedRunError extends CredsError {
   }
 }
 
+/** Resume refused: the configuration differs from the one the unfinished run was started with. */
+export class ConfigChangedError extends CredsError {
+  override name = 'ConfigChangedError';
+  readonly fields: string[];
+  constructor(workflow: string, fields: string[]) {
+    super(`the configuration changed since the unfinished ${workflow} started (${fields.join(', ')}); resume continues only the run as it was started`, {
+      code: 'CONFIG_CHANGED',
+      hint: `undo the unfinished run with creds rollback (it undoes what the journal recorded, whatever the configuration says now), then run creds run ${workflow} without --resume; or put the configuration back and resume`,
+    });
+    this.fields = fields;
+  }
+}
+
 export class NothingToResumeError extends CredsError {
   override name = 'NothingToResumeError';
   constructor(message: string) {

@@ -1,6 +1,7 @@
 export { createStepContext } from './context.js';
 export type { StepContextOptions } from './context.js';
 export {
+  ConfigChangedError,
   CredsError,
   errorCode,
   errorMessage,
@@ -31,7 +32,7 @@ export { blockingRun, replayJournal, resumeActions, rollbackActions, rollbackOrd
 export type { ResumeAction, RollbackAction, RunRecord, StepState, UndoState } from './replay.js';
 export { DEFAULT_RETRY, withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
-export { createRunner } from './runner.js';
+export { changedFields, createRunner } from './runner.js';
 export type {
   PlanEntry,
   PlanResult,

@@ -13,11 +13,15 @@ export const journalEntrySchema = z.discriminatedUnion('type', [
     type: z.literal('run-started'),
     workflow: z.string(),
     configHash: z.string().optional(),
+    /** What the run was built from (JSON, no secret): rollback and resume use it, not today's configuration. */
+    config: z.unknown().optional(),
     steps: z.array(z.string()),
     pid: z.number().int(),
   }),
   z.object({ ...base, type: z.literal('run-resumed'), configHash: z.string().optional(), pid: z.number().int() }),
   z.object({ ...stepBase, type: z.literal('step-started') }),
+  /** What a step found before its first change in this run (see StepContext.record). */
+  z.object({ ...stepBase, type: z.literal('step-noted'), note: z.unknown() }),
   z.object({ ...stepBase, type: z.literal('step-succeeded'), output: z.unknown() }),
   z.object({ ...stepBase, type: z.literal('step-failed'), ...failure }),
   z.object({ ...base, type: z.literal('run-finished'), status: z.enum(['succeeded', 'failed']) }),

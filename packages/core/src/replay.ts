@@ -12,12 +12,16 @@ export interface RunRecord {
   runId: string;
   workflow: string;
   configHash: string | undefined;
+  /** What the run was built from, as its run-started entry recorded it (undefined in older journals). */
+  config: unknown;
   startedAt: string;
   finishedAt: string | undefined;
   /** in-progress: no end recorded (running, interrupted, or killed). */
   status: 'in-progress' | 'succeeded' | 'failed';
   resumes: number;
   steps: Map<string, StepState>;
+  /** The first note each step recorded in this run (what it found before changing anything). */
+  notes: Map<string, unknown>;
   rollback:
     | {
         status: 'in-progress' | 'succeeded' | 'failed';
@@ -38,11 +42,13 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
         runId: entry.runId,
         workflow: entry.workflow,
         configHash: entry.configHash,
+        config: entry.config,
         startedAt: entry.at,
         finishedAt: undefined,
         status: 'in-progress',
         resumes: 0,
         steps: new Map(),
+        notes: new Map(),
         rollback: undefined,
       };
       runs.push(run);
@@ -60,6 +66,9 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
         break;
       case 'step-started':
         run.steps.set(entry.stepId, { state: 'started' });
+        break;
+      case 'step-noted':
+        if (!run.notes.has(entry.stepId)) run.notes.set(entry.stepId, entry.note);
         break;
       case 'step-succeeded':
         run.steps.set(entry.stepId, { state: 'succeeded', output: entry.output });

@@ -4,6 +4,7 @@ import {
   CredsError,
   errorCode,
   errorMessage,
+  ConfigChangedError,
   InterruptedError,
   NothingToResumeError,
   RollbackFailedError,
@@ -36,6 +37,12 @@ export interface RunnerOptions {
 export interface RunOptions {
   /** Hash of the configuration the run was started with; resume warns when it changed. */
   configHash?: string;
+  /**
+   * What the workflow was built from (JSON, no secret), journaled with the run. A rollback and a
+   * resume build the workflow from the recorded one (see RunRecord.config); resume refuses
+   * (CONFIG_CHANGED) when the one it is given differs, naming the fields.
+   */
+  config?: unknown;
 }
 
 export interface RunResult {
@@ -115,8 +122,30 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     }
   }
 
-  function contextFor(workflow: Workflow<Env>, env: Env, runId: string, stepId: string, outputs: Map<string, unknown>) {
+  /** Notes of a run's steps: kept in `notes` and, when `journaled`, appended to the journal first. */
+  function noteBook(runId: string, notes: Map<string, unknown>, journaled: boolean) {
+    return {
+      get: (stepId: string) => notes.get(stepId),
+      record(stepId: string, note: unknown) {
+        if (!journaled || notes.has(stepId)) return;
+        const json = toJson(stepId, note);
+        journal.append({ type: 'step-noted', runId, stepId, note: json });
+        notes.set(stepId, json);
+      },
+    };
+  }
+
+  function contextFor(
+    workflow: Workflow<Env>,
+    env: Env,
+    runId: string,
+    stepId: string,
+    outputs: Map<string, unknown>,
+    notes?: ReturnType<typeof noteBook>,
+  ) {
     return createStepContext({
+      ...(notes ? { notes } : {}),
+      onWarning: (message) => emit({ type: 'warning', message }),
       env,
       runId,
       workflow: workflow.name,
@@ -176,9 +205,11 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     env: Env,
     runId: string,
     restored: Map<string, unknown>,
+    notes: Map<string, unknown> = new Map(),
   ): Promise<RunResult> {
     const started = Date.now();
     const outputs = new Map(restored);
+    const book = noteBook(runId, notes, true);
     const skipped = workflow.order.filter((id) => restored.has(id));
     for (const id of skipped) {
       emit({ type: 'step-skipped', runId, stepId: id, title: workflow.steps.get(id)!.title, reason: 'done earlier in this run' });
@@ -192,7 +223,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       journal.append({ type: 'step-started', runId, stepId: step.id });
       emit({ type: 'step-started', runId, stepId: step.id, title: step.title });
       try {
-        const ctx = contextFor(workflow, env, runId, step.id, outputs);
+        const ctx = contextFor(workflow, env, runId, step.id, outputs, book);
         const output = toJson(step.id, await retrying(runId, step.id, () => step.apply(ctx)));
         journal.append({ type: 'step-succeeded', runId, stepId: step.id, output });
         outputs.set(step.id, output);
@@ -257,6 +288,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
           runId,
           workflow: workflow.name,
           ...(runOptions.configHash === undefined ? {} : { configHash: runOptions.configHash }),
+          ...(runOptions.config === undefined ? {} : { config: toJson('config', runOptions.config) }),
           steps: [...workflow.order],
           pid: process.pid,
         });
@@ -281,7 +313,10 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
             hint: `resume it with creds run ${last.workflow} --resume, or undo it with creds rollback`,
           });
         }
-        if (runOptions.configHash !== undefined && last.configHash !== undefined && runOptions.configHash !== last.configHash) {
+        if (runOptions.config !== undefined && last.config !== undefined) {
+          const changed = changedFields(last.config, toJson('config', runOptions.config));
+          if (changed.length > 0) throw new ConfigChangedError(last.workflow, changed);
+        } else if (runOptions.configHash !== undefined && last.configHash !== undefined && runOptions.configHash !== last.configHash) {
           emit({ type: 'warning', message: 'the configuration changed since this run started; resuming with the new one' });
         }
         journal.append({
@@ -297,7 +332,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
           const state = last.steps.get(id);
           if (action === 'skip' && state?.state === 'succeeded') restored.set(id, state.output);
         }
-        return execute(workflow, env, last.runId, restored);
+        return execute(workflow, env, last.runId, restored, new Map(last.notes));
       });
     },
 
@@ -333,6 +368,8 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     emit({ type: 'rollback-started', runId, workflow: workflow.name, resumed: target.rollback !== undefined, steps: actions.size });
     const outputs = new Map<string, unknown>();
     for (const [id, state] of target.steps) if (state.state === 'succeeded') outputs.set(id, state.output);
+    // An undo reads what apply recorded; it records nothing of its own.
+    const notes = noteBook(runId, new Map(target.notes), false);
 
     const toUndo = new Set<string>();
     for (const [id, action] of actions) {
@@ -349,7 +386,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       journal.append({ type: 'undo-started', runId, stepId: step.id });
       emit({ type: 'undo-started', runId, stepId: step.id, title: step.title });
       try {
-        const ctx: StepContext<Env> = contextFor(workflow, env, runId, step.id, outputs);
+        const ctx: StepContext<Env> = contextFor(workflow, env, runId, step.id, outputs, notes);
         const restored = await retrying(runId, step.id, () => step.undo!(ctx, outputs.get(step.id)));
         journal.append({ type: 'undo-succeeded', runId, stepId: step.id, ...(restored === undefined ? {} : { output: toJson(step.id, restored) }) });
         undone.push(step.id);
@@ -385,6 +422,19 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     const durationMs = finish('rollback', runId, workflow.name, 'succeeded', started);
     return { runId, workflow: workflow.name, undone, durationMs };
   }
+}
+
+/**
+ * The fields (dotted paths, `iam.userName`, `targets[1]`) whose values differ between two JSON
+ * values; arrays are compared whole.
+ */
+export function changedFields(before: unknown, after: unknown, path = ''): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((key) => changedFields(before[key], after[key], path ? `${path}.${key}` : key));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [path || '(the whole value)'];
 }
 
 function toJson(stepId: string, output: unknown): unknown {

@@ -25,14 +25,27 @@ export interface StepContext<Env = unknown> {
   output<T = unknown>(stepId: string): T | undefined;
   /** Report progress to front-ends: "waiting 12 s for IAM propagation". */
   progress(message: string, data?: Record<string, unknown>): void;
+  /** Something a person must know (shown in the run's or rollback's output): "its old value cannot be restored". */
+  warn(message: string): void;
+  /**
+   * Journals (fsync'd) what apply found before its first change in this run — whether a resource
+   * existed, what it held — so that a resumed apply and an undo after a crash know what this run
+   * made and what was there before. Only the first note of a step in a run is kept: a resumed
+   * attempt that calls it again changes nothing.
+   */
+  record(note: unknown): void;
+  /** The note this step recorded in this run (in any attempt), if any; undo reads it too. */
+  recorded<T = unknown>(): T | undefined;
 }
 
 /**
  * A unit of work. `id` is explicit and stable: the journal is keyed by it.
  * - `apply` is idempotent (running it again after it succeeded, or after a crash half-way, reaches
  *   the same state) and returns a JSON-serializable output with no secret in it.
- * - `undo` reverses apply. It gets apply's output, or `undefined` when apply started but never
- *   recorded an end (a crash mid-step): then it must find what is really there. An undo that writes
+ * - `undo` reverses what this run's apply changed, named by what the journal recorded (apply's
+ *   output, or — when apply started but never recorded an end, a crash mid-step — the note it
+ *   recorded before its first change; no note means it changed nothing). What was there before the
+ *   run is left alone, and a step whose apply changed nothing undoes nothing. An undo that writes
  *   a value back (rather than deleting) may return what it wrote, in apply's output shape: the
  *   journal keeps it as the record of that step (what later drift checks compare against).
  * - `check` is read-only and reports what apply would change.

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  changedFields,
+  ConfigChangedError,
   CredsError,
   createLogger,
   createRunner,
@@ -226,6 +228,71 @@ describe('Runner', () => {
     const second = await runnerFor(events).rollback(diamond(), env);
     expect(second.undone.sort()).toEqual(['b', 'e']);
     expect(env.world.resources.size).toBe(0);
+  });
+
+  it('keeps the first note a step records in a run: a resumed attempt and the undo read it, another run does not', async () => {
+    const seen: Array<{ attempt: string; note: unknown }> = [];
+    let fail = true;
+    const noting: Step<Env> = {
+      id: 'noting',
+      title: 'noting',
+      async apply(ctx) {
+        ctx.record({ existed: ctx.env.world.resources.has('r') });
+        ctx.record({ existed: 'ignored: only the first note is kept' });
+        seen.push({ attempt: 'apply', note: ctx.recorded() });
+        ctx.env.world.create('r');
+        if (fail) throw new CredsError('crashed after the write', { code: 'REFUSED' });
+        return { done: true };
+      },
+      async undo(ctx) {
+        seen.push({ attempt: 'undo', note: ctx.recorded() });
+        ctx.record({ existed: 'an undo records nothing' });
+        if (ctx.recorded<{ existed: boolean }>()?.existed === false) ctx.env.world.remove('r');
+      },
+    };
+    const wf = createWorkflow<Env>('noted', [noting]);
+    const env: Env = { world: new World() };
+    await expect(runnerFor().run(wf, env)).rejects.toThrow(StepFailedError);
+    fail = false;
+    await runnerFor().resume(wf, env);
+    await runnerFor().run(wf, env); // a second run: its own note says the resource was there
+    expect(seen).toEqual([
+      { attempt: 'apply', note: { existed: false } },
+      { attempt: 'apply', note: { existed: false } },
+      { attempt: 'apply', note: { existed: true } },
+    ]);
+    await runnerFor().rollback(wf, env); // the second run: the resource was there before it
+    expect(env.world.resources.has('r')).toBe(true);
+    await runnerFor().rollback(wf, env); // the first: it made it
+    expect(env.world.resources.has('r')).toBe(false);
+    expect(seen.slice(3)).toEqual([
+      { attempt: 'undo', note: { existed: true } },
+      { attempt: 'undo', note: { existed: false } },
+    ]);
+    const notes = readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"step-noted"'));
+    expect(notes).toHaveLength(2);
+  });
+
+  it('journals the configuration a run was built from; resume refuses another one, naming the fields (CONFIG_CHANGED)', async () => {
+    const env: Env = { world: new World(), failOn: new Set(['d']) };
+    const config = { iam: { userName: 'first-user', tags: { team: 'a' } }, region: 'eu-west-1' };
+    await expect(runnerFor().run(diamond(), env, { config })).rejects.toThrow(StepFailedError);
+    expect(runnerFor().history()[0]!.config).toEqual(config);
+    env.failOn = undefined;
+    const changed = { iam: { userName: 'second-user', tags: { team: 'a', extra: 'x' } }, region: 'eu-west-1' };
+    const error = await runnerFor().resume(diamond(), env, { config: changed }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigChangedError);
+    expect(error).toMatchObject({ code: 'CONFIG_CHANGED', fields: ['iam.tags.extra', 'iam.userName'] });
+    expect((error as Error).message).toMatch(/changed since the unfinished setup started \(iam\.tags\.extra, iam\.userName\)/);
+    expect([...env.world.resources].sort()).toEqual(['a', 'b', 'c']); // nothing more was done
+    const resumed = await runnerFor().resume(diamond(), env, { config: structuredClone(config) });
+    expect(resumed.applied).toEqual(['d', 'e']);
+  });
+
+  it('names changed fields of nested objects, arrays as a whole, and a whole value', () => {
+    expect(changedFields({ a: 1, b: { c: [1, 2] } }, { a: 1, b: { c: [1, 2] } })).toEqual([]);
+    expect(changedFields({ a: 1, b: { c: [1, 2] } }, { a: 2, b: { c: [2, 1] }, d: true })).toEqual(['a', 'b.c', 'd']);
+    expect(changedFields('x', 'y')).toEqual(['(the whole value)']);
   });
 
   it('plans without writing anything', async () => {

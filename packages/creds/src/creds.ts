@@ -9,6 +9,7 @@ import { storeNames, type TargetEnv } from './env.js';
 import { forEachTarget, outcome, runnerFor } from './fleet.js';
 import { summarizeRuns } from './history.js';
 import { standingOutputs } from './prior-outputs.js';
+import { recordedConfig, runConfig } from './recorded-config.js';
 import { keyAge, parseDuration } from './durations.js';
 import { planTarget, statusReader } from './status.js';
 import { ensureStateDir, statePaths } from './state.js';
@@ -62,10 +63,11 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}, 
     }
     return entry.load();
   };
-  const workflow = async ({ name, target, env: targetEnv, runs, run, drainTimeoutMs, force }: WorkflowRequest) =>
+  const followersOf = (target: TargetConfig) => config.targets.filter((t) => t.keyOwner === target.name);
+  const workflow = async ({ name, target, env: targetEnv, runs, run, followers, drainTimeoutMs, force }: WorkflowRequest) =>
     (await module(name)).build({
       target,
-      followers: config.targets.filter((t) => t.keyOwner === target.name),
+      followers: followers ?? followersOf(target),
       env: targetEnv,
       runs,
       ...(run ? { run } : {}),
@@ -73,7 +75,17 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}, 
       drainTimeoutMs: drainTimeoutMs ?? parseDuration(config.rotation.drainTimeout, 'rotation.drainTimeout'),
       ...(force ? { force } : {}),
     });
-  return { config, options, targets, store, aws, github, env, module, workflow };
+  /**
+   * A run being rolled back, built as it was recorded: its undo names the user, key, policies and
+   * secrets the run used, whatever the configuration says now (today's for an older journal).
+   */
+  const recordedWorkflow = async (target: TargetConfig, runs: readonly RunRecord[], run: RunRecord) => {
+    const recorded = recordedConfig(run) ?? { target, followers: followersOf(target) };
+    const targetEnv = await env(recorded.target, runs);
+    const wf = await workflow({ name: run.workflow, target: recorded.target, followers: recorded.followers, env: targetEnv, runs, run });
+    return { workflow: wf, env: targetEnv };
+  };
+  return { config, options, targets, store, aws, github, env, module, workflow, followersOf, recordedWorkflow };
 }
 
 /** Builds the front-end for a loaded config. Nothing is read or written until a method is called. */
@@ -83,7 +95,7 @@ export function createCreds<Name extends string = WorkflowName>(
 ): Creds<Name> {
   const { workflows, ...rest } = given;
   const internals = createInternals(config, rest, workflows ?? workflowRegistry);
-  const { targets, store, env, workflow, module, options } = internals;
+  const { targets, store, env, workflow, module, options, followersOf, recordedWorkflow } = internals;
 
   /** The run rollback undoes on a target, or why there is none of its own (the engine's rollbackTarget). */
   const rollbackSubject = async (
@@ -148,9 +160,8 @@ export function createCreds<Name extends string = WorkflowName>(
             ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
             ...(runOptions.force ? { force: true } : {}),
           });
-          const result = runOptions.resume
-            ? await runner.resume(wf, targetEnv, { configHash: config.hash })
-            : await runner.run(wf, targetEnv, { configHash: config.hash });
+          const recorded = { configHash: config.hash, config: runConfig(target, followersOf(target)) };
+          const result = runOptions.resume ? await runner.resume(wf, targetEnv, recorded) : await runner.run(wf, targetEnv, recorded);
           return { runId: result.runId, applied: result.applied, skipped: result.skipped };
         }),
       );
@@ -167,8 +178,7 @@ export function createCreds<Name extends string = WorkflowName>(
             if (subject.skip.code === 'SHARED_KEY') return { status: 'skipped', error: subject.skip };
             throw new CredsError(subject.skip.message, { code: subject.skip.code });
           }
-          const targetEnv = await env(target, runs);
-          const wf = await workflow({ name: subject.run.workflow, target, env: targetEnv, runs, run: subject.run });
+          const { workflow: wf, env: targetEnv } = await recordedWorkflow(target, runs, subject.run);
           const result = await runner.rollback(wf, targetEnv);
           return { runId: result.runId, undone: result.undone };
         }),
@@ -181,7 +191,7 @@ export function createCreds<Name extends string = WorkflowName>(
         const subject = await rollbackSubject(target, runs);
         if (!subject.run) return { target: target.name, steps: [], skipped: subject.skip };
         const { run } = subject;
-        const wf = await workflow({ name: run.workflow, target, env: await env(target, runs), runs, run });
+        const { workflow: wf } = await recordedWorkflow(target, runs, run);
         return {
           target: target.name,
           run: { runId: run.runId, workflow: run.workflow, startedAt: run.startedAt, status: run.status, continues: run.rollback !== undefined },

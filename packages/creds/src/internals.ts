@@ -20,6 +20,10 @@ export interface CredsInternals {
   module: (name: string) => Promise<WorkflowModule>;
   /** Workflow `name` built for a target; `run` is the run being resumed or rolled back, if any. */
   workflow: (request: WorkflowRequest) => Promise<Workflow<TargetEnv>>;
+  /** The targets that share `target`'s IAM user and key, as the configuration names them now. */
+  followersOf: (target: TargetConfig) => TargetConfig[];
+  /** The workflow of a recorded run, built from the configuration the run journaled (rollback). */
+  recordedWorkflow: (target: TargetConfig, runs: readonly RunRecord[], run: RunRecord) => Promise<{ workflow: Workflow<TargetEnv>; env: TargetEnv }>;
 }
 
 export interface WorkflowRequest {
@@ -28,6 +32,8 @@ export interface WorkflowRequest {
   env: TargetEnv;
   runs: readonly RunRecord[];
   run?: RunRecord;
+  /** The targets sharing this target's key; by default those the configuration names now. */
+  followers?: readonly TargetConfig[];
   /** Rotate: the drain bound in ms (0: no drain) and whether to retire an old key that was used after it. */
   drainTimeoutMs?: number;
   force?: boolean;

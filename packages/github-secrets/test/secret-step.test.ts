@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRunner, createWorkflow, Secret, ValidationError } from '@creds/core';
+import { createRunner, createStepContext, createWorkflow, Secret, ValidationError } from '@creds/core';
 import type { GitHubSandbox } from '@creds/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GitHubEnv, githubPreflightStep, type SecretStepOutput, secretStep, validateSecretNames } from '../src/index.js';
@@ -24,7 +24,8 @@ describe('secretStep against the sandbox', () => {
     const first = await secret('AWS_ACCESS_KEY_ID', 'AKIAFIRST').apply(ctx);
     expect(first).toMatchObject({ name: 'AWS_ACCESS_KEY_ID', status: 'created', scope: { kind: 'repo', owner: 'octo', repo: 'app' } });
     expect(first.updatedAt).toBe(gh.secret(sandboxRepo, 'AWS_ACCESS_KEY_ID')?.updatedAt);
-    const second = await secret('AWS_ACCESS_KEY_ID', 'AKIASECOND').apply(ctx);
+    // A later run (a new context: its notes are its own) finds the secret: updated.
+    const second = await secret('AWS_ACCESS_KEY_ID', 'AKIASECOND').apply(context(env).ctx);
     expect(second.status).toBe('updated');
     expect(gh.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([201, 204]);
     expect(gh.secretValue(sandboxRepo, 'AWS_ACCESS_KEY_ID')).toBe('AKIASECOND');
@@ -119,8 +120,8 @@ describe('secretStep against the sandbox', () => {
     gh.setSecretValue(sandboxRepo, 'DRIFTY', 'changed-in-the-ui');
     const result = await step.check!(ctx);
     expect(result).toMatchObject({ inSync: false, changes: [{ action: 'drift', resource: 'secret DRIFTY in octo/app' }] });
-    // apply repairs it
-    const repaired = await step.apply(ctx);
+    // a later run repairs it
+    const repaired = await step.apply(context(driftEnv).ctx);
     expect(repaired.status).toBe('updated');
     expect(gh.secretValue(sandboxRepo, 'DRIFTY')).toBe('creds-value');
   });
@@ -135,7 +136,39 @@ describe('secretStep against the sandbox', () => {
     expect((await step.apply(ctx)).status).toBe('unchanged');
     expect(gh.counts()).toMatchObject({ writes: 0, reads: 1 });
     version = 'AKIA-TWO';
-    expect((await step.apply(ctx)).status).toBe('updated');
+    expect((await step.apply(context({ ...env, priorOutput: (id) => outputs.get(id) }).ctx)).status).toBe('updated');
+  });
+
+  it('undo deletes only a secret this run created: one that existed is kept with a warning, an unchanged one is not touched', async () => {
+    const warnings: string[] = [];
+    const run = () => createStepContext<GitHubEnv>({ env, stepId: 'step', onWarning: (m) => warnings.push(m) });
+    gh.setSecretValue(sandboxRepo, 'THERE_BEFORE', 'hand-made');
+    const there = secret('THERE_BEFORE', 'creds-value');
+    const updatedRun = run();
+    const updated = await there.apply(updatedRun);
+    expect(updated.status).toBe('updated');
+    await there.undo!(updatedRun, updated);
+    expect(gh.secretNames(sandboxRepo)).toContain('THERE_BEFORE');
+    expect(warnings).toEqual([expect.stringMatching(/secret THERE_BEFORE in octo\/app existed before this run and is left as it is: its earlier value cannot be restored/)]);
+
+    // A crash after the write (no output): the note made before the write decides.
+    const crashed = run();
+    await there.apply(crashed);
+    await there.undo!(crashed, undefined);
+    expect(gh.secretNames(sandboxRepo)).toContain('THERE_BEFORE');
+    const fresh = secret('MADE_HERE', 'v');
+    const madeRun = run();
+    await fresh.apply(madeRun);
+    const resumed = await fresh.apply(madeRun); // a resumed attempt of the same run
+    expect(resumed.status).toBe('created');
+    await fresh.undo!(madeRun, undefined);
+    expect(gh.secretNames(sandboxRepo)).not.toContain('MADE_HERE');
+
+    // An undo of a step that never wrote (no output, no note), and of an unchanged one, delete nothing.
+    gh.resetLog();
+    await there.undo!(run(), undefined);
+    await there.undo!(run(), { ...updated, status: 'unchanged' });
+    expect(gh.counts().writes).toBe(0);
   });
 
   it('writes environment secrets', async () => {
@@ -212,7 +245,8 @@ describe('HTTP calls of a 3-secret setup and of a re-run (engine, journal, sandb
         `re-run: ${rerun.total} (${rerun.reads} reads, ${rerun.writes} writes); ` +
         `re-run without the journal's record: ${rerunWithoutRecord.total} (${rerunWithoutRecord.writes} writes)`,
     );
-    expect(setup).toMatchObject({ total: 8, reads: 5, writes: 3 });
+    // Each write is preceded by a read: whether the secret was there decides what an undo may delete.
+    expect(setup).toMatchObject({ total: 11, reads: 8, writes: 3 });
     expect(rerun).toMatchObject({ total: 5, reads: 5, writes: 0 });
     for (const [name, v] of Object.entries(values)) expect(gh.secretValue(sandboxRepo, name)).toBe(v.value);
 

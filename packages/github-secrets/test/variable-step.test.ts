@@ -18,14 +18,22 @@ describe('variableStep', () => {
     const created = await step.apply(ctx);
     expect(created).toMatchObject({ status: 'created', value: 'eu-west-1' });
     gh.resetLog();
-    expect((await step.apply(ctx)).status).toBe('unchanged');
+    const again = context(env).ctx; // a later run
+    const unchanged = await step.apply(again);
+    expect(unchanged.status).toBe('unchanged');
+    expect(gh.counts().writes).toBe(0);
+    await step.undo!(again, unchanged); // changed nothing: undoes nothing
     expect(gh.counts().writes).toBe(0);
     const moved = variableStep({ scope: repo, name: 'AWS_REGION', value: () => 'us-east-1' });
-    expect((await moved.apply(ctx)).status).toBe('updated');
+    const movedRun = context(env).ctx;
+    const update = await moved.apply(movedRun);
+    expect(update.status).toBe('updated');
     expect(gh.variable(sandboxRepo, 'AWS_REGION')?.value).toBe('us-east-1');
-    await moved.undo!(ctx, created);
+    await moved.undo!(movedRun, update); // puts back the value it had before that run
+    expect(gh.variable(sandboxRepo, 'AWS_REGION')?.value).toBe('eu-west-1');
+    await step.undo!(ctx, created);
     expect(gh.variable(sandboxRepo, 'AWS_REGION')).toBeUndefined();
-    await moved.undo!(ctx, created);
+    await step.undo!(ctx, created);
   });
 
   it('restores a value that was there before creds', async () => {

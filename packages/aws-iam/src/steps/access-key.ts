@@ -1,4 +1,4 @@
-import { type Change, CredsError, type Step, ValidationError } from '@creds/core';
+import { type Change, CredsError, type Step, type StepContext, ValidationError } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { type AccessKeyInfo, createAccessKey, getUser, listAccessKeys, listUserTags, retireAccessKey } from '../ops.js';
 import { iamUser, tagPrincipal, untagPrincipal } from '../principal.js';
@@ -71,6 +71,21 @@ async function view(env: AwsEnv, opts: AccessKeyStepOptions): Promise<KeyView> {
   };
 }
 
+/** What the journal keeps before the key step makes a key in a run: the key the store held then. */
+interface AccessKeyNote {
+  userName: string;
+  storeName: string;
+  keyBefore: string | null;
+}
+
+/**
+ * Whether the run whose key step this is made a key (its output says so, or — after a crash
+ * mid-step — it recorded that it was about to). A re-run that found its key in place made none.
+ */
+export function keyMadeByRun(ctx: Pick<StepContext, 'recorded'>, output: AccessKeyOutput | undefined): boolean {
+  return output ? output.created : ctx.recorded<AccessKeyNote>() !== undefined;
+}
+
 function tooManyKeys(opts: AccessKeyStepOptions, foreign: string[]): CredsError {
   return new CredsError(
     `IAM user ${opts.userName} already has ${foreign.length} access keys that are not in the store (${foreign.join(', ')}); IAM allows 2 per user`,
@@ -114,12 +129,17 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
         ctx.progress(`deleting orphaned access key ${id} (its secret never reached the store)`);
         await retireAccessKey(iam, opts.userName, id);
       }
+      const before = ctx.recorded<AccessKeyNote>();
       if (v.current) {
         if (v.pending) await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
-        return { userName: opts.userName, storeName: opts.storeName, accessKeyId: v.current.accessKeyId, created: false, deletedOrphans: v.orphans };
+        // A resumed attempt finds the key an earlier attempt of this run made: still made by this run.
+        const created = before !== undefined && before.keyBefore !== v.current.accessKeyId;
+        return { userName: opts.userName, storeName: opts.storeName, accessKeyId: v.current.accessKeyId, created, deletedOrphans: v.orphans };
       }
       const remaining = v.keys.filter((k) => !v.orphans.includes(k.accessKeyId));
       if (remaining.length >= 2) throw tooManyKeys(opts, v.foreign);
+      // Before this run makes a key: which key the store held (undo removes only another one).
+      ctx.record({ userName: opts.userName, storeName: opts.storeName, keyBefore: v.storedId ?? null } satisfies AccessKeyNote);
 
       await tagPrincipal(iam, iamUser(opts.userName), { [TAGS.keyPending]: remaining.map((k) => k.accessKeyId).join(' ') || 'none' });
       const key = await createAccessKey(iam, opts.userName);
@@ -146,18 +166,25 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
 
     async undo(ctx, output) {
       const { iam } = ctx.env.aws;
-      const stored = await ctx.env.store.get(opts.storeName);
-      const keyId = output?.accessKeyId ?? stored?.accessKeyId;
-      if (await getUser(iam, opts.userName)) {
-        if (keyId) await retireAccessKey(iam, opts.userName, keyId);
+      const before = ctx.recorded<AccessKeyNote>();
+      if (!keyMadeByRun(ctx, output)) {
+        if (output) ctx.progress(`access key ${output.accessKeyId} of ${output.userName} was there before this run; left as it is`);
+        return;
+      }
+      const userName = output?.userName ?? before?.userName ?? opts.userName;
+      const storeName = output?.storeName ?? before?.storeName ?? opts.storeName;
+      const stored = await ctx.env.store.get(storeName);
+      const keyId = output?.accessKeyId ?? (stored?.accessKeyId !== before?.keyBefore ? stored?.accessKeyId : undefined);
+      if (await getUser(iam, userName)) {
+        if (keyId) await retireAccessKey(iam, userName, keyId);
         if (!output) {
           // Interrupted apply: also remove a key it made whose secret never reached the store.
           const v = await view(ctx.env, opts);
-          for (const id of v.orphans) await retireAccessKey(iam, opts.userName, id);
-          if (v.pending) await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
+          for (const id of v.orphans) await retireAccessKey(iam, userName, id);
+          if (v.pending) await untagPrincipal(iam, iamUser(userName), [TAGS.keyPending]);
         }
       }
-      if (stored && stored.accessKeyId === keyId) await ctx.env.store.delete(opts.storeName);
+      if (stored && stored.accessKeyId === keyId) await ctx.env.store.delete(storeName);
     },
 
     async check(ctx) {

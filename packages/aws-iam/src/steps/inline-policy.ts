@@ -3,6 +3,7 @@ import type { AwsEnv } from '../env.js';
 import { deleteInlinePolicy, getInlinePolicy, iamUser, putInlinePolicy } from '../principal.js';
 import { validateAll, validatePolicyDocument, validatePolicyName, validateRegion, validateUserName } from '../validate.js';
 import { canonicalPolicy } from '../policy-document.js';
+import { getUser } from '../ops.js';
 
 export interface InlinePolicyStepOptions {
   /** Step id (default `iam-inline-policy`). */
@@ -22,6 +23,13 @@ export interface InlinePolicyOutput {
   policyName: string;
   /** Whether this apply wrote the policy (false when it was already as configured). */
   written: boolean;
+}
+
+/** What the journal keeps before the policy's first write in a run: the document it replaced (null: none). */
+interface InlinePolicyNote {
+  userName: string;
+  policyName: string;
+  previous: string | null;
 }
 
 export function defaultInlinePolicyName(region: string, userName: string): string {
@@ -51,15 +59,31 @@ export function inlinePolicyStep<Env extends AwsEnv = AwsEnv>(opts: InlinePolicy
       const { iam } = ctx.env.aws;
       const current = await getInlinePolicy(iam, user, policyName);
       if (current !== undefined && canonicalPolicy(current) === canonicalPolicy(document)) {
-        return { userName: opts.userName, policyName, written: false };
+        // Written by an earlier attempt of this run (a resume) counts as written by this run.
+        return { userName: opts.userName, policyName, written: ctx.recorded() !== undefined };
       }
+      // Before the first write of this run: the document that was there (undo puts it back).
+      ctx.record({ userName: opts.userName, policyName, previous: current ?? null } satisfies InlinePolicyNote);
       await putInlinePolicy(iam, user, policyName, document);
       return { userName: opts.userName, policyName, written: true };
     },
 
-    async undo(ctx) {
+    async undo(ctx, output) {
+      const before = ctx.recorded<InlinePolicyNote>();
+      const name = output?.policyName ?? before?.policyName ?? policyName;
+      const target = iamUser(output?.userName ?? before?.userName ?? opts.userName);
+      if (output ? !output.written : !before) {
+        ctx.progress(`this run did not change inline policy ${name}; nothing to undo`);
+        return;
+      }
+      if (before?.previous) {
+        if (!(await getUser(ctx.env.aws.iam, target.name))) return;
+        await putInlinePolicy(ctx.env.aws.iam, target, name, before.previous);
+        ctx.progress(`put back the document inline policy ${name} had before this run`);
+        return;
+      }
       // Gone already (or with the user) is fine.
-      await deleteInlinePolicy(ctx.env.aws.iam, user, policyName);
+      await deleteInlinePolicy(ctx.env.aws.iam, target, name);
     },
 
     async check(ctx) {

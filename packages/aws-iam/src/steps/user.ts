@@ -36,6 +36,14 @@ export interface IamUserOutput {
   tagsRemoved: string[];
 }
 
+/** What the journal keeps before the user step's first change in a run. */
+interface IamUserNote {
+  userName: string;
+  existed: boolean;
+  /** This run takes over a user creds did not make for this target (adopt). */
+  adopting: boolean;
+}
+
 export function validateTarget(target: string, field = 'target'): void {
   if (target.length < 1 || target.length > 256 || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u.test(target)) {
     throw new ValidationError(field, `"${target}" must be 1-256 characters of letters, digits, spaces and _ . : / = + - @ (it becomes a tag value)`);
@@ -59,7 +67,7 @@ function notOwnedError(opts: IamUserStepOptions, ownership: Ownership, tags: rea
 /** Reads the user and decides what apply would do; shared by apply and check. */
 async function inspect(ctx: StepContext<AwsEnv>, opts: IamUserStepOptions) {
   const user = await getUser(ctx.env.aws.iam, opts.userName);
-  if (!user) return { user: undefined } as const;
+  if (!user) return { user: undefined, adopting: false } as const;
   const tags = user.Tags ?? [];
   const ownership = ownershipOf(tags, opts.target);
   const adopting = ownership === 'foreign' || ownership === 'other-target';
@@ -69,7 +77,7 @@ async function inspect(ctx: StepContext<AwsEnv>, opts: IamUserStepOptions) {
   const plan = planTags(tags, desired, opts.pruneTags ?? false);
   const boundary = opts.permissionsBoundary;
   const boundaryChange = boundary !== undefined && user.PermissionsBoundary?.PermissionsBoundaryArn !== boundary;
-  return { user, adopted, plan, boundaryChange } as const;
+  return { user, adopted, adopting, plan, boundaryChange } as const;
 }
 
 function output(user: User, created: boolean, adopted: boolean, plan?: ReturnType<typeof planTags>): IamUserOutput {
@@ -102,6 +110,9 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
     async apply(ctx) {
       const { iam } = ctx.env.aws;
       const found = await inspect(ctx, opts);
+      // Before the first change of this run: was the user there, and does this run take it over?
+      ctx.record({ userName: opts.userName, existed: found.user !== undefined, adopting: found.adopting } satisfies IamUserNote);
+      const before = ctx.recorded<IamUserNote>();
       if (!found.user) {
         const tags = { ...opts.tags, ...ownershipTags(opts.target, false) };
         const out = await awsCall('iam:CreateUser', () =>
@@ -127,12 +138,20 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
           iam.send(new PutUserPermissionsBoundaryCommand({ UserName: opts.userName, PermissionsBoundary: opts.permissionsBoundary })),
         );
       }
-      return output(user, false, adopted, plan);
+      // A resumed attempt finds the user an earlier attempt of this run made: still made by this run.
+      return output(user, before?.existed === false, adopted, plan);
     },
 
-    async undo(ctx) {
-      const user = await getUser(ctx.env.aws.iam, opts.userName);
-      if (user) await releasePrincipal(ctx, iamUser(opts.userName), user.Tags, opts.target, { managedPolicyArns: opts.managedPolicyArns });
+    async undo(ctx, out) {
+      const before = ctx.recorded<IamUserNote>();
+      const userName = out?.userName ?? before?.userName ?? opts.userName;
+      if (!out && !before) return; // stopped before its first change
+      if (before?.existed && !before.adopting) {
+        ctx.progress(`IAM user ${userName} was there before this run; left as it is`);
+        return;
+      }
+      const user = await getUser(ctx.env.aws.iam, userName);
+      if (user) await releasePrincipal(ctx, iamUser(userName), user.Tags, opts.target, { managedPolicyArns: opts.managedPolicyArns });
     },
 
     async check(ctx) {

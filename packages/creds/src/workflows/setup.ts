@@ -1,5 +1,7 @@
 import {
+  type AccessKeyOutput,
   accessKeyStep,
+  keyMadeByRun,
   iamUserStep,
   inlinePolicyStep,
   managedPoliciesStep,
@@ -45,11 +47,13 @@ export function attachedByCreds(runs: readonly RunRecord[], target: TargetConfig
  * Undoing the key step removes the key it made and, when a later rotation replaced that key, the
  * rotated key the store now holds for the target: rolling back a setup leaves no key behind.
  */
-function withStoredKeyUndo(step: Step<TargetEnv>, userName: string, storeName: string): Step<TargetEnv> {
+function withStoredKeyUndo(step: Step<TargetEnv, AccessKeyOutput>, userName: string, storeName: string): Step<TargetEnv, AccessKeyOutput> {
   return {
     ...step,
     async undo(ctx, output) {
       await step.undo?.(ctx, output);
+      // A run that found its key in place made none: the key is an earlier run's, and stays.
+      if (!keyMadeByRun(ctx, output)) return;
       const stored = await ctx.env.store.get(storeName);
       if (!stored) return;
       await retireAccessKey(ctx.env.aws.iam, userName, stored.accessKeyId);

@@ -39,6 +39,11 @@ export interface SecretStepOutput {
   selectedRepositoryIds?: number[];
 }
 
+/** What the journal keeps before a secret's first write in a run. */
+interface SecretStepNote {
+  existed: boolean;
+}
+
 function isOutput(value: unknown, scope: SecretScope, name: string): value is SecretStepOutput {
   const o = value as Partial<SecretStepOutput> | undefined;
   return !!o && typeof o.updatedAt === 'string' && o.name === name && !!o.scope && sameScope(o.scope, scope);
@@ -46,7 +51,9 @@ function isOutput(value: unknown, scope: SecretScope, name: string): value is Se
 
 /**
  * One Actions secret as a step: seal with the scope's public key, PUT with the key id (201 and 204
- * both succeed; a key rotated meanwhile is refetched once). Undo deletes it (already gone is fine).
+ * both succeed; a key rotated meanwhile is refetched once). Undo deletes it only when this run
+ * created it (already gone is fine); one that existed before is left as it is, with a warning (its
+ * old value cannot be read back), and one this run left unchanged is not touched.
  * Check reports a missing secret, and drift when GitHub's updated_at is newer than creds' write.
  */
 export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretStepOptions<Env>): Step<Env, SecretStepOutput> {
@@ -73,8 +80,8 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       const access = scope.kind === 'org' ? await orgAccess(github, scope, call) : undefined;
       const version = await options.version?.(ctx);
       const last = prior(ctx);
+      const current = await github.getSecret(scope, name, call);
       if (last && version !== undefined && last.version === version && (!access || access.visibility === last.visibility)) {
-        const current = await github.getSecret(scope, name, call);
         if (current && current.updatedAt === last.updatedAt) {
           if (scope.kind === 'org' && access?.visibility === 'selected' && !sameIds(access.selectedRepositoryIds, last.selectedRepositoryIds)) {
             // The selection changes without the value: GitHub has an endpoint for just that.
@@ -84,8 +91,11 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
           return { ...last, status: 'unchanged', ...(access ? { selectedRepositoryIds: access.selectedRepositoryIds } : {}) };
         }
       }
+      // Before the first write of this run: whether the secret was there (an undo never deletes one that was).
+      ctx.record({ existed: current !== undefined } satisfies SecretStepNote);
+      const existed = ctx.recorded<SecretStepNote>()?.existed ?? current !== undefined;
       const value = await options.value(ctx);
-      const written = await writeSecret(github, scope, name, value, {
+      await writeSecret(github, scope, name, value, {
         ...call,
         ...(options.unpaced ? { unpaced: true } : {}),
         ...(access ? { access } : {}),
@@ -102,7 +112,8 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       return {
         name,
         scope: ref,
-        status: written.status,
+        // This run's first attempt decides: a resumed write finds the secret it made itself.
+        status: existed ? 'updated' : 'created',
         createdAt: meta.createdAt,
         updatedAt: meta.updatedAt,
         ...(version === undefined ? {} : { version }),
@@ -110,7 +121,16 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       };
     },
 
-    async undo(ctx) {
+    async undo(ctx, output) {
+      const existed = output ? (output.status === 'unchanged' ? undefined : output.status === 'updated') : ctx.recorded<SecretStepNote>()?.existed;
+      if (existed === undefined) {
+        ctx.progress(`this run did not write ${resource}; nothing to undo`);
+        return;
+      }
+      if (existed) {
+        ctx.warn(`${resource} existed before this run and is left as it is: its earlier value cannot be restored (GitHub never returns a secret's value)`);
+        return;
+      }
       const deleted = await ctx.env.github.deleteSecret(scope, name, callOptions(ctx));
       if (!deleted) ctx.progress(`${resource} was already gone`);
     },

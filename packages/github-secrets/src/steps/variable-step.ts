@@ -25,6 +25,11 @@ export interface VariableStepOutput {
   replaced?: string;
 }
 
+/** What the journal keeps before a variable's first write in a run: the value it had (null: none). */
+interface VariableStepNote {
+  previous: string | null;
+}
+
 function isOutput(value: unknown, scope: SecretScope, name: string): value is VariableStepOutput {
   const o = value as Partial<VariableStepOutput> | undefined;
   return !!o && o.name === name && typeof o.value === 'string' && !!o.scope && sameScope(o.scope, scope);
@@ -32,8 +37,9 @@ function isOutput(value: unknown, scope: SecretScope, name: string): value is Va
 
 /**
  * One Actions variable as a step: create it (POST 201), or update it (PATCH) when it exists with
- * another value; no write when it already holds the value. Undo deletes it, or restores the value
- * it replaced when it was there before creds.
+ * another value; no write when it already holds the value. Undo deletes it when this run created
+ * it, puts back the value it had before this run changed it, and leaves it alone when this run
+ * changed nothing.
  */
 export function variableStep<Env extends GitHubEnv = GitHubEnv>(options: VariableStepOptions<Env>): Step<Env, VariableStepOutput> {
   validateSecretName(options.name, 'variable name');
@@ -66,13 +72,16 @@ export function variableStep<Env extends GitHubEnv = GitHubEnv>(options: Variabl
       const keep = last?.replaced === undefined ? {} : { replaced: last.replaced };
       const base = { name, scope: scopeRef(scope), value, ...keep };
       const current = await github.getVariable(scope, name, call);
+      const note = ctx.recorded<VariableStepNote>();
+      if (current?.value === value) return { ...base, status: note && note.previous !== value ? (note.previous === null ? 'created' : 'updated') : 'unchanged' };
+      // Before the first write of this run: the value that was there (undo puts it back).
+      ctx.record({ previous: current?.value ?? null } satisfies VariableStepNote);
       if (!current) {
         if ((await github.createVariable(scope, name, value, call)) === 'created') return { ...base, status: 'created' };
         // Created meanwhile by someone else: make it ours.
         await github.updateVariable(scope, name, value, call);
         return { ...base, status: 'updated' };
       }
-      if (current.value === value) return { ...base, status: 'unchanged' };
       await github.updateVariable(scope, name, value, call);
       return { ...base, status: 'updated', ...(last ? {} : { replaced: current.value }) };
     },
@@ -80,6 +89,20 @@ export function variableStep<Env extends GitHubEnv = GitHubEnv>(options: Variabl
     async undo(ctx, output) {
       const github = ctx.env.github;
       const call = callOptions(ctx);
+      const note = ctx.recorded<VariableStepNote>();
+      if (output?.status === 'unchanged' || (!output && !note)) {
+        ctx.progress(`this run did not change ${resource}; nothing to undo`);
+        return;
+      }
+      if (note) {
+        if (note.previous === null) {
+          if (!(await github.deleteVariable(scope, name, call))) ctx.progress(`${resource} was already gone`);
+        } else {
+          await github.updateVariable(scope, name, note.previous, call);
+          ctx.progress(`restored the earlier value of ${resource}`);
+        }
+        return;
+      }
       if (output?.replaced !== undefined) {
         await github.updateVariable(scope, name, output.replaced, call);
         ctx.progress(`restored the earlier value of ${resource}`);
