@@ -14,20 +14,17 @@ const keyOf = (id: string) => user().accessKeys.find((k) => k.accessKeyId === id
 type Pair = { id?: string; secret?: string };
 
 /**
- * Calls STS with a key pair, as a workflow step does: 'ok', 'refused' (AWS refuses the key), or
- * 'mixed' (one key's id with another's secret, read between the two secret writes).
+ * Calls STS with a key pair, as a workflow step does: 'ok', 'refused' (AWS does not accept the key
+ * yet, or any more), or 'mixed' (one key's id signed with another's secret: SignatureDoesNotMatch).
  */
 async function call(pair: Pair): Promise<'ok' | 'refused' | 'mixed'> {
   if (!pair.id || !pair.secret) return 'refused';
-  // The sandbox does not check signatures: a mixed pair is told apart here.
-  const issued = w.iam.state().users.flatMap((u) => u.accessKeys).find((k) => k.accessKeyId === pair.id);
-  if (issued && issued.secretAccessKey !== pair.secret) return 'mixed';
   const sts = new STSClient({ region: 'eu-west-1', endpoint: w.iam.url, credentials: { accessKeyId: pair.id, secretAccessKey: pair.secret }, maxAttempts: 1 });
   try {
     await sts.send(new GetCallerIdentityCommand({}));
     return 'ok';
-  } catch {
-    return 'refused';
+  } catch (error) {
+    return (error as Error).name === 'SignatureDoesNotMatch' ? 'mixed' : 'refused';
   } finally {
     sts.destroy();
   }

@@ -6,7 +6,7 @@ import type { IamState } from './state.js';
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 
-/** Reads the access key id and scope from a SigV4 Authorization header (the signature is not checked). */
+/** Reads the access key id and scope from a SigV4 Authorization header (signature.ts checks the signature). */
 export function parseAuthorization(header: string | undefined): { accessKeyId: string; region: string; service: string } {
   if (header === undefined || header === '') {
     throw new IamFault('MissingAuthenticationToken', 'Request is missing Authentication Token');
@@ -22,6 +22,11 @@ export function parseAuthorization(header: string | undefined): { accessKeyId: s
     );
   }
   return { accessKeyId: m[1]!, region: m[3]!, service: m[4]! };
+}
+
+/** The secret of a principal's or user's key, to check a signature with; undefined for an unknown key. */
+export function secretOf(state: IamState, accessKeyId: string): string | undefined {
+  return state.principals.find((p) => p.accessKeyId === accessKeyId)?.secretAccessKey ?? findKey(state, accessKeyId)?.key.secretAccessKey;
 }
 
 /**

@@ -8,7 +8,7 @@ import { roleActions } from './actions-roles.js';
 import { stsActions } from './actions-sts.js';
 import { userActions } from './actions-users.js';
 import { findKey } from './actions-keys.js';
-import { authenticate, authorize } from './auth.js';
+import { authenticate, authorize, parseAuthorization, secretOf } from './auth.js';
 import { preciseNow } from '../spans.js';
 import { CallLog } from './calls.js';
 import type { ActionHandler } from './context.js';
@@ -16,6 +16,7 @@ import { createControl, type IamControl } from './control.js';
 import { IamFault } from './fault.js';
 import { type IamServerOptions, optionsFromEnv, type RuntimeSettings } from './options.js';
 import { createRandom, ids } from './random.js';
+import { verifySignature } from './signature.js';
 import { initialState } from './seed.js';
 import { StateHolder } from './state.js';
 import { errorXml, successXml } from './xml.js';
@@ -66,7 +67,8 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
     const start = preciseNow();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const body = Buffer.concat(chunks).toString('utf8');
+    const params = new URLSearchParams(body);
     const version = params.get('Version');
     const service = version === STS_VERSION ? 'sts' : 'iam';
     const action = params.get('Action') ?? '';
@@ -92,6 +94,11 @@ export async function startIamServer(options: IamServerOptions = {}): Promise<Ia
       if (action === '') throw new IamFault('MissingAction', 'Missing Action');
       if (version !== IAM_VERSION && version !== STS_VERSION) {
         throw new IamFault('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
+      }
+      if (!handler?.anonymous) {
+        const { accessKeyId: signedBy } = parseAuthorization(req.headers.authorization);
+        const secret = holder.use(false, (state) => secretOf(state, signedBy));
+        if (secret !== undefined) await verifySignature(req, body, secret);
       }
       const result = holder.use(write, (state) => {
         const now = Date.now();
