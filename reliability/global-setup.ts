@@ -48,6 +48,16 @@ export function teardown(): void {
   const sw = [Math.max(...safety.map((r) => r[0].length)), Math.max(...safety.map((r) => r[1].length)), 6];
   const sline = (r: [string, string, string]) => `| ${r[0].padEnd(sw[0]!)} | ${r[1].padStart(sw[1]!)} | ${r[2].padEnd(sw[2]!)} |`;
   out.push('', 'creds safety', sline(['case', 'value', 'target']), `|${'-'.repeat(sw[0]! + 2)}|${'-'.repeat(sw[1]! + 2)}|${'-'.repeat(sw[2]! + 2)}|`, ...safety.map(sline));
+  const rotation: Array<[string, string, string]> = [
+    ['workflows started during a rotation: calls / refused key', `${sum('watchCalls')} / ${sum('watchRefused')}`, '— / 0'],
+    ['  mixed pair (started between the two secret writes) / window', `${sum('watchMixed')} / ${max('mixedWindowMs')} ms`, '—'],
+    ['run in progress at the switch: calls / failed', `${sum('inProgressCalls')} / ${sum('inProgressFailed')}`, '— / 0'],
+    ['  old key retired only after that run ended', sum('retiredAfterRun') > 0 ? 'yes' : 'no', 'yes'],
+    ['drain timeouts: exit 1, old key kept / resumed to the end', `${sum('drainTimeoutCases')} / ${sum('drainTimeoutResumed')}`, 'all'],
+  ];
+  const rw = [Math.max(...rotation.map((r) => r[0].length)), Math.max(...rotation.map((r) => r[1].length)), 6];
+  const rline = (r: [string, string, string]) => `| ${r[0].padEnd(rw[0]!)} | ${r[1].padStart(rw[1]!)} | ${r[2].padEnd(rw[2]!)} |`;
+  out.push('', 'creds rotation, watched from a workflow', rline(['case', 'value', 'target']), `|${'-'.repeat(rw[0]! + 2)}|${'-'.repeat(rw[1]! + 2)}|${'-'.repeat(rw[2]! + 2)}|`, ...rotation.map(rline));
   for (const [name, f] of Object.entries(figures)) for (const note of f.notes ?? []) out.push(`note (${name}): ${note}`);
   console.log(out.join('\n'));
 }

@@ -39,6 +39,16 @@ export interface Figures {
   teardownBlockedDeletes?: number;
   lockCases?: number;
   locksRecovered?: number;
+  /** A rotation watched by a separate process taking workflow runs (test/rotation-watch.test.ts). */
+  watchCalls?: number;
+  watchRefused?: number;
+  watchMixed?: number;
+  mixedWindowMs?: number;
+  inProgressCalls?: number;
+  inProgressFailed?: number;
+  retiredAfterRun?: number;
+  drainTimeoutCases?: number;
+  drainTimeoutResumed?: number;
   notes?: string[];
 }
 

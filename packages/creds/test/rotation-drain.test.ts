@@ -138,6 +138,11 @@ describe('rotation with no failed workflow', () => {
     expect(keyOf(old)?.status).toBe('Active');
     const [status] = await creds.status();
     expect(status?.drift.join('\n')).toMatch(/waiting on a drain.*creds run rotate --resume/);
+    // The run keeps using the old key (well past the switch) and then ends: on --resume it counts as
+    // one of the runs drained, not as something else holding the key.
+    await sleep(2_500);
+    expect(await call({ id: run.secrets?.['AWS_ACCESS_KEY_ID'], secret: run.secrets?.['AWS_SECRET_ACCESS_KEY'] })).toBe('ok');
+    await sleep(1_100);
     w.github.finishRun('octo-org', 'demo', run.id);
     const [resumed] = await creds.run('rotate', { resume: true });
     expect(resumed?.error).toBeUndefined();

@@ -27,5 +27,5 @@ export { resolveGitHubToken } from './token.js';
 export type { ResolvedGitHubToken, ResolveGitHubTokenOptions } from './token.js';
 export { writeSecret } from './write-secret.js';
 export type { OrgAccess, WriteSecretResult } from './write-secret.js';
-export { getRun, LIVE_RUN_STATUSES, listLiveRuns, listOrgRepositories } from './runs.js';
+export { getRun, LIVE_RUN_STATUSES, listLiveRuns, listOrgRepositories, listRunsFinishedSince } from './runs.js';
 export type { WorkflowRunInfo } from './runs.js';

@@ -72,6 +72,33 @@ export async function listLiveRuns(
   return [...found.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
 }
 
+/**
+ * Runs created at or before `createdBy` that have finished since `finishedAfter` (both ISO 8601):
+ * runs that were still going at that moment and have ended since, though no listing saw them live
+ * (they ended before the first look, or while a drain that timed out was not looking). One page of
+ * the newest 100 completed runs created by then (`GET …/actions/runs?status=completed&created=<=…`):
+ * a run still going at the switch is among the newest created before it unless 100 others were
+ * created, and finished, after it.
+ */
+export async function listRunsFinishedSince(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  createdBy: string,
+  finishedAfter: string,
+  options: CallOptions = {},
+): Promise<WorkflowRunInfo[]> {
+  const repository = `${owner}/${repo}`;
+  const action = `list the finished workflow runs of ${repository}`;
+  const { data } = await client.call(
+    { action, scope: { kind: 'repo', owner, repo }, family: 'actions' },
+    (request) => client.octokit.rest.actions.listWorkflowRunsForRepo({ owner, repo, status: 'completed', created: `<=${createdBy}`, per_page: 100, request }),
+    options,
+  );
+  const after = Date.parse(finishedAfter);
+  return data.workflow_runs.map((run) => runInfo(run, repository, action)).filter((run) => Date.parse(run.updatedAt) > after);
+}
+
 /** One run by id (its current status). undefined when it is gone. */
 export async function getRun(client: GitHubClient, owner: string, repo: string, runId: number, options: CallOptions = {}): Promise<WorkflowRunInfo | undefined> {
   const repository = `${owner}/${repo}`;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getAccessKeyLastUsed } from '@creds/aws-iam';
 import { CredsError, type Step, type StepContext } from '@creds/core';
-import { getRun, listLiveRuns, listOrgRepositories, type WorkflowRunInfo } from '@creds/github-secrets';
+import { getRun, listLiveRuns, listOrgRepositories, listRunsFinishedSince, type WorkflowRunInfo } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
 import type { GitHubEnv } from '@creds/github-secrets';
 import type { AwsEnv } from '@creds/aws-iam';
@@ -115,6 +115,14 @@ export function drainStep<E extends Env>(targets: readonly TargetConfig[], optio
             const [owner, repo] = split(run.repository);
             const now = await getRun(github, owner, repo, run.id, { signal: ctx.signal });
             drained.push({ id: run.id, repository: run.repository, name: run.name, runNumber: run.runNumber, ...(now ? { finishedAt: now.updatedAt } : {}) });
+          }
+          // Runs still going at the switch that ended before any look here saw them live (at once, or
+          // while an earlier attempt that timed out was not looking): they held the old key until then.
+          for (const full of repositories) {
+            const [owner, repo] = split(full);
+            for (const run of await listRunsFinishedSince(github, owner, repo, switchedAt, switchedAt, { signal: ctx.signal })) {
+              if (!seen.has(run.id)) drained.push({ id: run.id, repository: run.repository, name: run.name, runNumber: run.runNumber, finishedAt: run.updatedAt });
+            }
           }
           const quietSince = [switchedAt, ...drained.flatMap((d) => (d.finishedAt ? [d.finishedAt] : []))].sort().at(-1)!;
           if (drained.length > 0) ctx.progress(`${drained.length} workflow run(s) that started before the switch finished: ${drained.map(runLabel).join(', ')}`);
