@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ms, ratio } from './_lib.mjs';
 import { benchFleet, REPOS, TIME_SCALE, WRITES_PER_MINUTE } from './fleet.mjs';
+import { benchRotate, PROPAGATION_MS, RUN_AFTER_SWITCH_MS } from './rotate.mjs';
 import { benchSetup, LATENCY } from './setup.mjs';
 
 const COLD_RUNS = 15;
@@ -38,6 +39,17 @@ print();
 print('| | calls made | of which writes | wall time |');
 print('|---|---:|---:|---:|');
 print(`| second \`run setup\` (DAG, ${LATENCY} ms per call) | ${setup.dag.rerun.total} | ${setup.dag.rerun.writes} | ${ms(setup.dag.rerun.wall)} |`);
+
+progress(`a rotation with ${PROPAGATION_MS / 1000} s of key propagation, real time (two runs)`);
+const rotation = await benchRotate();
+print();
+print(`## Rotation of one key, ${PROPAGATION_MS / 1000} s of IAM propagation (real time), ${LATENCY} ms per call`);
+print();
+print('| run | wall time | waiting for AWS to accept the new key | drain | the rest | calls | mixed-pair window |');
+print('|---|---:|---:|---:|---:|---:|---:|');
+for (const [name, r] of [['no workflow run going', rotation.quiet], [`a run going at the switch, ending ${RUN_AFTER_SWITCH_MS / 1000} s after`, rotation.withRun]]) {
+  print(`| ${name} | ${ms(r.wall)} | ${ms(r.propagation)} | ${ms(r.drain)} | ${ms(r.rest)} | ${r.calls.total} | ${ms(r.mixedWindow)} |`);
+}
 
 progress(`cold start (${COLD_RUNS} runs each)`);
 const cold = spawnSync(process.execPath, [fileURLToPath(new URL('./cold-start.mjs', import.meta.url)), String(COLD_RUNS)], { encoding: 'utf8' });

@@ -13,7 +13,8 @@ export interface VerifyKeyStepOptions {
   userName?: string;
   /** How long to wait for IAM to propagate the key (default 60 s). */
   timeoutMs?: number;
-  /** Backoff between attempts: first delay and cap (default 1 s and 5 s), with jitter. */
+  /** Backoff between attempts: first delay and cap (default 1 s and 2 s), with jitter. A lower cap
+   * answers sooner once AWS accepts the key (a GetCallerIdentity a second or two costs nothing). */
   minDelayMs?: number;
   maxDelayMs?: number;
 }
@@ -52,7 +53,7 @@ function isPropagating(error: unknown): boolean {
 export function verifyKeyStep<Env extends AwsEnv = AwsEnv>(opts: VerifyKeyStepOptions): Step<Env, VerifyKeyOutput> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   const minDelay = opts.minDelayMs ?? 1_000;
-  const maxDelay = opts.maxDelayMs ?? 5_000;
+  const maxDelay = opts.maxDelayMs ?? 2_000;
   return {
     id: opts.id ?? 'iam-verify-key',
     title: 'Verify the access key with STS',
