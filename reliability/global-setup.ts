@@ -44,6 +44,9 @@ export function teardown(): void {
     ['preflight-before-write cases / with 0 writes', `${sum('preflightCases')} / ${sum('preflightZeroWrites')}`, 'all'],
     ['teardowns refused before any delete / deletes made', `${sum('teardownBlocked')} / ${sum('teardownBlockedDeletes')}`, '— / 0'],
     ['locks recovered / lock cases', `${sum('locksRecovered')} / ${sum('lockCases')}`, 'all'],
+    ['undo after config edit: cases / exact', `${sum('undoAfterEditCases')} / ${sum('undoAfterEditExact')}`, 'all'],
+    ['pre-existing secrets / kept by rollback', `${sum('preexistingSecrets')} / ${sum('preexistingKept')}`, 'all'],
+    ['no-op run rolled back: deletes made', String(sum('noopRollbackDeletes')), '0'],
   ];
   const sw = [Math.max(...safety.map((r) => r[0].length)), Math.max(...safety.map((r) => r[1].length)), 6];
   const sline = (r: [string, string, string]) => `| ${r[0].padEnd(sw[0]!)} | ${r[1].padStart(sw[1]!)} | ${r[2].padEnd(sw[2]!)} |`;

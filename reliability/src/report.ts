@@ -49,6 +49,11 @@ export interface Figures {
   retiredAfterRun?: number;
   drainTimeoutCases?: number;
   drainTimeoutResumed?: number;
+  undoAfterEditCases?: number;
+  undoAfterEditExact?: number;
+  preexistingSecrets?: number;
+  preexistingKept?: number;
+  noopRollbackDeletes?: number;
   notes?: string[];
 }
 

@@ -7,13 +7,26 @@ import { afterAll, expect, it } from 'vitest';
 import { type CliResult, runCli, spawnCli } from '../src/cli.js';
 import { watchJournal } from '../src/journal.js';
 import { collectWorld, type Figures, scanSecrets, writeFigures } from '../src/report.js';
-import { CONFIG, createWorld, setLatency, TARGET, USER, type World } from '../src/world.js';
+import { CONFIG, createWorld, SCOPE, setLatency, TARGET, USER, type World } from '../src/world.js';
 
 // Safety: refusals that come before the first write (each case counts the sandbox's write calls),
-// a teardown that would stop halfway refused before any delete, and locks left by a killed or
-// foreign holder recovered without waiting.
+// a teardown that would stop halfway refused before any delete, locks left by a killed or foreign
+// holder recovered without waiting, and undo from the journal: after a config edit, of secrets
+// that were there before, and of a run that changed nothing.
 
-const figures: Figures = { preflightCases: 0, preflightZeroWrites: 0, teardownBlocked: 0, teardownBlockedDeletes: 0, lockCases: 0, locksRecovered: 0 };
+const figures: Figures = {
+  preflightCases: 0,
+  preflightZeroWrites: 0,
+  teardownBlocked: 0,
+  teardownBlockedDeletes: 0,
+  lockCases: 0,
+  locksRecovered: 0,
+  undoAfterEditCases: 0,
+  undoAfterEditExact: 0,
+  preexistingSecrets: 0,
+  preexistingKept: 0,
+  noopRollbackDeletes: 0,
+};
 
 afterAll(() => {
   const scan = scanSecrets();
@@ -102,6 +115,112 @@ it('teardown of a user with a hand-attached managed policy: refused before any d
     expect(teardown.stderr).toMatch(/console password.*group ops/);
     expect(deletes).toBe(0);
     expect(world.github.secretNames({ owner: 'octo-org', repo: 'demo' })).toHaveLength(3);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
+
+const configFile = (world: World) => join(world.dir, 'creds.config.json');
+/** `sed -i s/from/to/ creds.config.json`. */
+const sed = (world: World, from: string, to: string) => writeFileSync(configFile(world), readFileSync(configFile(world), 'utf8').replaceAll(from, to));
+const storeEntries = (world: World): string[] => {
+  const file = join(world.dir, '.creds', 'keys.json');
+  return existsSync(file) ? Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { keys?: Record<string, unknown> }).keys ?? {}) : [];
+};
+/** Nothing creds made is left: no user, no secret, no store entry. */
+const nothingLeft = (world: World) =>
+  world.iam.state().users.length === 0 && world.github.secretNames(SCOPE).length === 0 && storeEntries(world).length === 0;
+
+it('rollback after the user name was edited undoes what the journal recorded, by those names', async () => {
+  const world = await createWorld();
+  try {
+    expect((await cli(world, ['run', 'setup', '--yes'])).code).toBe(0);
+    sed(world, USER, 'second-user');
+    const rollback = await cli(world, ['rollback', '--yes']);
+    const said = `${rollback.stdout}${rollback.stderr}`;
+    figures.undoAfterEditCases! += 1;
+    if (rollback.code === 0 && nothingLeft(world) && !said.includes('second-user')) figures.undoAfterEditExact! += 1;
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(said).toContain(`IAM user ${USER}`);
+    expect(said).not.toContain('second-user');
+    expect(world.iam.state().users).toEqual([]);
+    expect(world.github.secretNames(SCOPE)).toEqual([]);
+    expect(storeEntries(world)).toEqual([]);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
+
+it('--resume after a config edit stops with exit 2 naming the change, writes nothing; rollback then undoes the recorded run', async () => {
+  const world = await createWorld();
+  try {
+    world.iam.injectFault({ action: 'CreateAccessKey', code: 'AccessDenied', status: 403, times: 20 });
+    expect((await cli(world, ['run', 'setup', '--yes'])).code).toBe(1);
+    world.iam.clearFaults();
+    expect(world.iam.state().users.map((u) => u.userName)).toEqual([USER]);
+    sed(world, USER, 'second-user');
+    const before = writesOf(world);
+    const resumed = await cli(world, ['run', 'setup', '--yes', '--resume']);
+    const writes = writesOf(world) - before;
+    expect(resumed.code, resumed.stderr).toBe(2);
+    expect(resumed.stderr).toMatch(/CONFIG_CHANGED/);
+    expect(resumed.stderr).toContain('iam.userName');
+    expect(resumed.stderr).toMatch(/creds rollback/);
+    expect(writes).toBe(0);
+    const rollback = await cli(world, ['rollback', '--yes']);
+    figures.undoAfterEditCases! += 1;
+    if (resumed.code === 2 && writes === 0 && rollback.code === 0 && nothingLeft(world)) figures.undoAfterEditExact! += 1;
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(world.iam.state().users).toEqual([]);
+    expect(world.github.secretNames(SCOPE)).toEqual([]);
+    expect((await cli(world, ['run', 'setup', '--yes'])).code).toBe(0);
+    expect(world.iam.state().users.map((u) => u.userName)).toEqual(['second-user']);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
+
+it('secrets that existed before the run are kept by rollback, each with a warning; only the ones it created are deleted', async () => {
+  const world = await createWorld();
+  try {
+    const before = ['AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID'];
+    for (const name of before) world.github.setSecretValue(SCOPE, name, 'set-by-hand');
+    expect((await cli(world, ['run', 'setup', '--yes'])).code).toBe(0);
+    const rollback = await cli(world, ['rollback', '--yes']);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    const left = world.github.secretNames(SCOPE);
+    figures.preexistingSecrets! += before.length;
+    figures.preexistingKept! += before.filter((name) => left.includes(name)).length;
+    expect(left).toEqual([...before].sort());
+    for (const name of before) expect(rollback.stderr).toMatch(new RegExp(`secret ${name} in octo-org/demo existed before this run and is left as it is: its earlier value cannot be restored`));
+    expect(world.iam.state().users).toEqual([]);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
+
+it('setup twice, then rollback: the second run changed nothing and its rollback removes nothing; the next rollback undoes the first', async () => {
+  const world = await createWorld();
+  try {
+    expect((await cli(world, ['run', 'setup', '--yes'])).code).toBe(0);
+    expect((await cli(world, ['run', 'setup', '--yes'])).code).toBe(0);
+    const before = writesOf(world);
+    const noop = await cli(world, ['rollback', '--yes']);
+    const deletes = writesOf(world) - before;
+    figures.noopRollbackDeletes! += deletes;
+    expect(noop.code, noop.stderr).toBe(0);
+    expect(deletes).toBe(0);
+    expect(world.iam.state().users.map((u) => u.userName)).toEqual([USER]);
+    expect(world.github.secretNames(SCOPE)).toHaveLength(3);
+    expect(storeEntries(world)).toEqual([TARGET]);
+    expect((await cli(world, ['status'])).code).toBe(0);
+    const first = await cli(world, ['rollback', '--yes']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(nothingLeft(world)).toBe(true);
   } finally {
     collectWorld(world);
     await world.remove();

@@ -3,6 +3,7 @@ import { blockingRun, createWorkflow, type KeyStore, type Secret, type Step, typ
 import type { AwsOptions, GitHubOptions } from './api.js';
 import { type LoadedConfig, resolveConfig } from './config/load.js';
 import { createInternals } from './creds.js';
+import { runConfig } from './recorded-config.js';
 import type { CredsInternals } from './internals.js';
 import { storeNames, type TargetEnv } from './env.js';
 import { runnerFor } from './fleet.js';
@@ -162,7 +163,8 @@ export class SetupGitHubRepo {
     const env = await internals.env(target, runs);
     const workflow = build(target, runs, this.#params.verifyTimeoutMs ? { verifyTimeoutMs: this.#params.verifyTimeoutMs } : {});
     const blocking = blockingRun(runs);
-    if (blocking?.kind === 'run' && blocking.run.workflow === workflow.name) await runner.resume(workflow, env, { configHash: config.hash });
-    else await runner.run(workflow, env, { configHash: config.hash });
+    const recorded = { configHash: config.hash, config: runConfig(target, []) };
+    if (blocking?.kind === 'run' && blocking.run.workflow === workflow.name) await runner.resume(workflow, env, recorded);
+    else await runner.run(workflow, env, recorded);
   }
 }
