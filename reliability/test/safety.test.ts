@@ -214,6 +214,7 @@ it('setup twice, then rollback: the second run changed nothing and its rollback 
     figures.noopRollbackDeletes! += deletes;
     expect(noop.code, noop.stderr).toBe(0);
     expect(deletes).toBe(0);
+    expect(noop.stdout).toMatch(/rollback succeeded .*0 undone, 7 unchanged by that run/);
     expect(world.iam.state().users.map((u) => u.userName)).toEqual([USER]);
     expect(world.github.secretNames(SCOPE)).toHaveLength(3);
     expect(storeEntries(world)).toEqual([TARGET]);

@@ -13,6 +13,8 @@ export interface StepContextOptions<Env> {
   signal?: AbortSignal;
   onProgress?: (message: string, data?: Record<string, unknown>) => void;
   onWarning?: (message: string) => void;
+  /** An undo said its run changed nothing to reverse (see StepContext.unchanged). */
+  onUnchanged?: (reason: string) => void;
   /** Where `record` keeps notes, by step id (the runner journals them; by default kept in memory). */
   notes?: { get(stepId: string): unknown; record(stepId: string, note: unknown): void };
 }
@@ -45,5 +47,6 @@ export function createStepContext<Env>(options: StepContextOptions<Env>): StepCo
       if (notes.get(stepId) === undefined) notes.record(stepId, note);
     },
     recorded: <T>() => notes.get(stepId) as T | undefined,
+    unchanged: (reason) => options.onUnchanged?.(reason),
   };
 }

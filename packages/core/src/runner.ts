@@ -60,7 +60,10 @@ export interface RunResult {
 export interface RollbackResult {
   runId: string;
   workflow: string;
+  /** Steps whose undo reversed something. */
   undone: string[];
+  /** Steps whose undo found nothing of the run's to reverse (StepContext.unchanged). */
+  unchanged: string[];
   durationMs: number;
 }
 
@@ -142,9 +145,11 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     stepId: string,
     outputs: Map<string, unknown>,
     notes?: ReturnType<typeof noteBook>,
+    onUnchanged?: (reason: string) => void,
   ) {
     return createStepContext({
       ...(notes ? { notes } : {}),
+      ...(onUnchanged ? { onUnchanged } : {}),
       onWarning: (message) => emit({ type: 'warning', message }),
       env,
       runId,
@@ -379,6 +384,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     }
     const finished = new Set<string>();
     const undone: string[] = [];
+    const unchanged: string[] = [];
     const failures: UndoFailure[] = [];
 
     const undoStep = async (step: Step<Env>): Promise<void> => {
@@ -386,11 +392,19 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       journal.append({ type: 'undo-started', runId, stepId: step.id });
       emit({ type: 'undo-started', runId, stepId: step.id, title: step.title });
       try {
-        const ctx: StepContext<Env> = contextFor(workflow, env, runId, step.id, outputs, notes);
+        let nothing: string | undefined;
+        const ctx: StepContext<Env> = contextFor(workflow, env, runId, step.id, outputs, notes, (reason) => {
+          nothing = reason;
+        });
         const restored = await retrying(runId, step.id, () => step.undo!(ctx, outputs.get(step.id)));
         journal.append({ type: 'undo-succeeded', runId, stepId: step.id, ...(restored === undefined ? {} : { output: toJson(step.id, restored) }) });
-        undone.push(step.id);
-        emit({ type: 'undo-succeeded', runId, stepId: step.id, title: step.title, durationMs: Date.now() - t0 });
+        if (nothing === undefined) {
+          undone.push(step.id);
+          emit({ type: 'undo-succeeded', runId, stepId: step.id, title: step.title, durationMs: Date.now() - t0 });
+        } else {
+          unchanged.push(step.id);
+          emit({ type: 'undo-skipped', runId, stepId: step.id, title: step.title, reason: nothing });
+        }
       } catch (error) {
         const failure = { stepId: step.id, code: errorCode(error), message: errorMessage(error) };
         journal.append({ type: 'undo-failed', runId, ...failure });
@@ -420,7 +434,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       throw new RollbackFailedError(failures);
     }
     const durationMs = finish('rollback', runId, workflow.name, 'succeeded', started);
-    return { runId, workflow: workflow.name, undone, durationMs };
+    return { runId, workflow: workflow.name, undone, unchanged, durationMs };
   }
 }
 

@@ -36,6 +36,12 @@ export interface StepContext<Env = unknown> {
   record(note: unknown): void;
   /** The note this step recorded in this run (in any attempt), if any; undo reads it too. */
   recorded<T = unknown>(): T | undefined;
+  /**
+   * In an undo: its run changed nothing here to reverse (a resource that was there before, a step
+   * that found everything in place). The rollback reports the step as unchanged, with the reason,
+   * not as undone. Ignored in apply.
+   */
+  unchanged(reason: string): void;
 }
 
 /**

@@ -248,6 +248,7 @@ describe('Runner', () => {
         seen.push({ attempt: 'undo', note: ctx.recorded() });
         ctx.record({ existed: 'an undo records nothing' });
         if (ctx.recorded<{ existed: boolean }>()?.existed === false) ctx.env.world.remove('r');
+        else ctx.unchanged('r was there before this run');
       },
     };
     const wf = createWorkflow<Env>('noted', [noting]);
@@ -261,10 +262,15 @@ describe('Runner', () => {
       { attempt: 'apply', note: { existed: false } },
       { attempt: 'apply', note: { existed: true } },
     ]);
-    await runnerFor().rollback(wf, env); // the second run: the resource was there before it
+    const events: EngineEvent[] = [];
+    const second = await runnerFor(events).rollback(wf, env); // the second run: the resource was there before it
     expect(env.world.resources.has('r')).toBe(true);
-    await runnerFor().rollback(wf, env); // the first: it made it
+    expect(second).toMatchObject({ undone: [], unchanged: ['noting'] });
+    expect(events.filter((e) => e.type.startsWith('undo-')).map((e) => e.type)).toEqual(['undo-started', 'undo-skipped']);
+    expect(events.find((e) => e.type === 'undo-skipped')).toMatchObject({ reason: 'r was there before this run' });
+    const first = await runnerFor().rollback(wf, env); // the first: it made it
     expect(env.world.resources.has('r')).toBe(false);
+    expect(first).toMatchObject({ undone: ['noting'], unchanged: [] });
     expect(seen.slice(3)).toEqual([
       { attempt: 'undo', note: { existed: true } },
       { attempt: 'undo', note: { existed: false } },

@@ -146,6 +146,8 @@ export interface TargetResult {
   applied?: string[];
   skipped?: string[];
   undone?: string[];
+  /** Rollback: steps that had nothing of the run's to reverse (it changed nothing there). */
+  unchanged?: string[];
   /** Why it failed or was skipped; the hint says what to do next. */
   error?: { code: string; message: string; hint?: string; stepId?: string };
   durationMs: number;

@@ -180,7 +180,7 @@ export function createCreds<Name extends string = WorkflowName>(
           }
           const { workflow: wf, env: targetEnv } = await recordedWorkflow(target, runs, subject.run);
           const result = await runner.rollback(wf, targetEnv);
-          return { runId: result.runId, undone: result.undone };
+          return { runId: result.runId, undone: result.undone, unchanged: result.unchanged };
         }),
       );
     },

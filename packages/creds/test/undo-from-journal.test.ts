@@ -98,6 +98,8 @@ describe('undo from the journal', () => {
     const before = writes();
     const [noop] = await creds.rollback();
     expect(noop?.error).toBeUndefined();
+    expect(noop?.undone).toEqual([]);
+    expect(noop?.unchanged?.sort()).toEqual(['iam-access-key', 'iam-inline-policy', 'iam-managed-policies', 'iam-user', ...SECRETS.map((s) => `github-secret:repo:octo-org/demo:${s}`)].sort());
     expect(writes() - before).toBe(0);
     expect(userNamed('gh-demo')?.accessKeys).toHaveLength(1);
     expect(w.github.secretNames(repo)).toEqual(SECRETS);

@@ -87,7 +87,8 @@ export function resultLines(results: readonly TargetResult[], c: Colors): string
     const steps = [
       r.applied?.length ? `${r.applied.length} applied` : '',
       r.skipped?.length ? `${r.skipped.length} already done` : '',
-      r.undone?.length ? `${r.undone.length} undone` : '',
+      r.undone || r.unchanged ? `${r.undone?.length ?? 0} undone` : '',
+      r.unchanged?.length ? `${r.unchanged.length} unchanged by that run` : '',
     ].filter(Boolean);
     const detail = c.dim(`${formatDuration(r.durationMs)}${steps.length ? `, ${steps.join(', ')}` : ''}`);
     switch (r.status) {

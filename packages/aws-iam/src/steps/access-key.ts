@@ -168,8 +168,9 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
       const { iam } = ctx.env.aws;
       const before = ctx.recorded<AccessKeyNote>();
       if (!keyMadeByRun(ctx, output)) {
-        if (output) ctx.progress(`access key ${output.accessKeyId} of ${output.userName} was there before this run; left as it is`);
-        return;
+        return ctx.unchanged(
+          output ? `access key ${output.accessKeyId} of ${output.userName} was there before this run; left as it is` : 'this run made no access key',
+        );
       }
       const userName = output?.userName ?? before?.userName ?? opts.userName;
       const storeName = output?.storeName ?? before?.storeName ?? opts.storeName;

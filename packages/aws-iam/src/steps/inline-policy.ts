@@ -73,7 +73,7 @@ export function inlinePolicyStep<Env extends AwsEnv = AwsEnv>(opts: InlinePolicy
       const name = output?.policyName ?? before?.policyName ?? policyName;
       const target = iamUser(output?.userName ?? before?.userName ?? opts.userName);
       if (output ? !output.written : !before) {
-        ctx.progress(`this run did not change inline policy ${name}; nothing to undo`);
+        ctx.unchanged(`this run did not change inline policy ${name}`);
         return;
       }
       if (before?.previous) {

@@ -53,7 +53,7 @@ export function managedPoliciesStep<Env extends AwsEnv = AwsEnv>(opts: ManagedPo
         ctx.logger.warn({ user: opts.userName }, 'no record of which managed policies this run attached; none detached');
         return;
       }
-      if (output.attached.length === 0) ctx.progress(`this run attached no managed policy to ${output.userName}; nothing to undo`);
+      if (output.attached.length === 0) ctx.unchanged(`this run attached no managed policy to ${output.userName}`);
       for (const arn of output.attached) await detachPolicy(ctx.env.aws.iam, iamUser(output.userName), arn);
     },
 

@@ -145,11 +145,8 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
     async undo(ctx, out) {
       const before = ctx.recorded<IamUserNote>();
       const userName = out?.userName ?? before?.userName ?? opts.userName;
-      if (!out && !before) return; // stopped before its first change
-      if (before?.existed && !before.adopting) {
-        ctx.progress(`IAM user ${userName} was there before this run; left as it is`);
-        return;
-      }
+      if (!out && !before) return ctx.unchanged(`this run stopped before it changed IAM user ${userName}`);
+      if (before?.existed && !before.adopting) return ctx.unchanged(`IAM user ${userName} was there before this run; left as it is`);
       const user = await getUser(ctx.env.aws.iam, userName);
       if (user) await releasePrincipal(ctx, iamUser(userName), user.Tags, opts.target, { managedPolicyArns: opts.managedPolicyArns });
     },

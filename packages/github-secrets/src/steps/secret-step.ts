@@ -124,11 +124,12 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
     async undo(ctx, output) {
       const existed = output ? (output.status === 'unchanged' ? undefined : output.status === 'updated') : ctx.recorded<SecretStepNote>()?.existed;
       if (existed === undefined) {
-        ctx.progress(`this run did not write ${resource}; nothing to undo`);
+        ctx.unchanged(`this run did not write ${resource}`);
         return;
       }
       if (existed) {
         ctx.warn(`${resource} existed before this run and is left as it is: its earlier value cannot be restored (GitHub never returns a secret's value)`);
+        ctx.unchanged(`${resource} existed before this run: kept`);
         return;
       }
       const deleted = await ctx.env.github.deleteSecret(scope, name, callOptions(ctx));

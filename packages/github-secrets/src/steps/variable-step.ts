@@ -91,7 +91,7 @@ export function variableStep<Env extends GitHubEnv = GitHubEnv>(options: Variabl
       const call = callOptions(ctx);
       const note = ctx.recorded<VariableStepNote>();
       if (output?.status === 'unchanged' || (!output && !note)) {
-        ctx.progress(`this run did not change ${resource}; nothing to undo`);
+        ctx.unchanged(`this run did not change ${resource}`);
         return;
       }
       if (note) {
