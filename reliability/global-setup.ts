@@ -42,6 +42,7 @@ export function teardown(): void {
   const out = ['', 'creds reliability summary', line(['measure', 'value', 'target']), `|${'-'.repeat(width[0]! + 2)}|${'-'.repeat(width[1]! + 2)}|${'-'.repeat(width[2]! + 2)}|`, ...rows.map(line)];
   const safety: Array<[string, string, string]> = [
     ['preflight-before-write cases / with 0 writes', `${sum('preflightCases')} / ${sum('preflightZeroWrites')}`, 'all'],
+    ['collisions refused / cases (writes made)', `${sum('collisionsRefused')} / ${sum('collisionCases')} (${sum('collisionWrites')})`, 'all (0)'],
     ['teardowns refused before any delete / deletes made', `${sum('teardownBlocked')} / ${sum('teardownBlockedDeletes')}`, '— / 0'],
     ['locks recovered / lock cases', `${sum('locksRecovered')} / ${sum('lockCases')}`, 'all'],
     ['undo after config edit: cases / exact', `${sum('undoAfterEditCases')} / ${sum('undoAfterEditExact')}`, 'all'],

@@ -35,6 +35,9 @@ export interface Figures {
   modeChecks?: number;
   preflightCases?: number;
   preflightZeroWrites?: number;
+  collisionCases?: number;
+  collisionsRefused?: number;
+  collisionWrites?: number;
   teardownBlocked?: number;
   teardownBlockedDeletes?: number;
   lockCases?: number;

@@ -1,22 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { type CliResult, runCli, spawnCli } from '../src/cli.js';
+import { baseEnv, type CliResult, runCli, spawnCli } from '../src/cli.js';
 import { watchJournal } from '../src/journal.js';
 import { collectWorld, type Figures, scanSecrets, writeFigures } from '../src/report.js';
 import { CONFIG, createWorld, SCOPE, setLatency, TARGET, USER, type World } from '../src/world.js';
 
 // Safety: refusals that come before the first write (each case counts the sandbox's write calls),
-// a teardown that would stop halfway refused before any delete, locks left by a killed or foreign
-// holder recovered without waiting, and undo from the journal: after a config edit, of secrets
-// that were there before, and of a run that changed nothing.
+// a user of another config's target refused, a teardown that would stop halfway refused before any
+// delete, locks left by a killed or foreign holder recovered without waiting, and undo from the
+// journal: after a config edit, of secrets that were there before, and of a run that changed nothing.
 
 const figures: Figures = {
   preflightCases: 0,
   preflightZeroWrites: 0,
+  collisionCases: 0,
+  collisionsRefused: 0,
+  collisionWrites: 0,
   teardownBlocked: 0,
   teardownBlockedDeletes: 0,
   lockCases: 0,
@@ -48,10 +51,22 @@ interface PreflightCase {
   name: string;
   /** Arguments to add to `run setup` (none when undefined). */
   prepare(world: World): Promise<string[] | undefined> | string[] | undefined;
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | ((world: World) => NodeJS.ProcessEnv);
+  /** 2: refused before the run started; 1: refused by the run's preflight (journaled, so `--resume` is offered). */
   exit: number;
   says: RegExp;
+  /** A wrong reason the message must not give. */
+  never?: RegExp;
 }
+
+/** A fake `op` on PATH that answers like the 1Password CLI of a signed-out account. */
+const signedOutOp = (world: World): NodeJS.ProcessEnv => {
+  const bin = join(world.dir, 'world', 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'op'), '#!/bin/sh\necho "[ERROR] 2026/11/30 12:00:00 account is not signed in" >&2\nexit 1\n');
+  chmodSync(join(bin, 'op'), 0o755);
+  return { PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+};
 
 const PREFLIGHT: PreflightCase[] = [
   { name: 'config path is a folder', prepare: (w) => {
@@ -75,6 +90,23 @@ const PREFLIGHT: PreflightCase[] = [
     exit: 2,
     says: /can be written by other users/,
   },
+  // The key store, checked in the run's preflight: the real reason, and nothing written before it.
+  { name: 'store.path is a folder', prepare: (w) => {
+      mkdirSync(join(w.dir, 'keys'));
+      return withConfigArgs(w, (c) => ({ ...c, store: { type: 'json', path: 'keys' } }));
+    }, exit: 1, says: /keys is a folder, not a key file/, never: /chmod 600/ },
+  { name: 'key file readable by others', prepare: (w) => {
+      mkdirSync(join(w.dir, '.creds'), { recursive: true, mode: 0o700 });
+      writeFileSync(join(w.dir, '.creds', 'keys.json'), '{"version":1,"keys":{}}\n', { mode: 0o644 });
+      chmodSync(join(w.dir, '.creds', 'keys.json'), 0o644);
+      return undefined;
+    }, exit: 1, says: /keys\.json is readable or writable by other users \(mode 0644\)/ },
+  { name: 'key file git would not ignore', prepare: (w) => {
+      execFileSync('git', ['init', '-q', w.dir]);
+      return withConfigArgs(w, (c) => ({ ...c, store: { type: 'json', path: 'aws-keys.json' } }));
+    }, exit: 1, says: /aws-keys\.json is inside the git work tree .* and git does not ignore it/ },
+  { name: 'keychain with no Secret Service', prepare: (w) => withConfigArgs(w, (c) => ({ ...c, store: { type: 'keychain' } })), env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }, exit: 1, says: /no D-Bus session bus to reach the Secret Service/ },
+  { name: '1Password CLI not signed in', prepare: (w) => withConfigArgs(w, (c) => ({ ...c, store: { type: '1password', vault: 'Private' } })), env: signedOutOp, exit: 1, says: /not signed in/ },
 ];
 
 it.each(PREFLIGHT)('refused before the first write: $name', async (c) => {
@@ -82,18 +114,72 @@ it.each(PREFLIGHT)('refused before the first write: $name', async (c) => {
   try {
     const args = (await c.prepare(world)) ?? [];
     const before = writesOf(world);
-    const result = await cli(world, ['run', 'setup', '--yes', ...args], c.env);
+    const result = await cli(world, ['run', 'setup', '--yes', ...args], typeof c.env === 'function' ? c.env(world) : c.env);
     const writes = writesOf(world) - before;
     figures.preflightCases! += 1;
     if (writes === 0) figures.preflightZeroWrites! += 1;
     expect(result.code, result.stderr).toBe(c.exit);
     expect(result.stderr).toMatch(c.says);
     expect(result.stderr.length).toBeLessThan(2_000);
-    expect(result.stderr).not.toMatch(/root:|--resume|EISDIR/);
+    expect(result.stderr).not.toMatch(c.exit === 2 ? /root:|--resume|EISDIR/ : /root:|EISDIR/);
+    if (c.never) expect(result.stderr).not.toMatch(c.never);
     expect(writes).toBe(0);
   } finally {
     collectWorld(world);
     await world.remove();
+  }
+});
+
+it('two configs, org-a/api and org-b/api, default names: the second setup is refused naming org-a/api, writes nothing (an existing region secret included), and its teardown deletes nothing', async () => {
+  const world = await createWorld({ config: null, repos: ['org-a/api', 'org-b/api'] });
+  const dirB = mkdtempSync(join(world.dir, '..', 'w-b-'));
+  const envB = { ...world.env, ...baseEnv(dirB) };
+  const inA = (args: string[]) => runCli(args, { cwd: world.dir, env: world.env });
+  const inB = (args: string[]) => runCli(args, { cwd: dirB, env: envB });
+  const scopeB = { owner: 'org-b', repo: 'api' };
+  try {
+    expect((await inA(['init', '--owner', 'org-a', '--repo', 'api', '--yes'])).code).toBe(0);
+    const setupA = await inA(['run', 'setup', '--yes']);
+    expect(setupA.code, setupA.stderr).toBe(0);
+    expect((await inB(['init', '--owner', 'org-b', '--repo', 'api', '--yes'])).code).toBe(0);
+    const configB = join(dirB, 'creds.config.json');
+    const config = JSON.parse(readFileSync(configB, 'utf8')) as { iam: Record<string, unknown> };
+    config.iam['policy'] = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+    writeFileSync(configB, JSON.stringify(config));
+    // org-b/api already has a region secret of its own: a refused setup must leave it as it is.
+    world.github.setSecretValue(scopeB, 'AWS_DEFAULT_REGION', 'ap-south-1');
+    const regionBefore = world.github.secret(scopeB, 'AWS_DEFAULT_REGION');
+    const userBefore = JSON.stringify(world.iam.state().users);
+
+    const before = writesOf(world);
+    const setupB = await inB(['run', 'setup', '--yes']);
+    const writes = writesOf(world) - before;
+    figures.collisionCases! += 1;
+    figures.collisionWrites! += writes;
+    if (setupB.code !== 0 && /NOT_OWNED/.test(setupB.stderr)) figures.collisionsRefused! += 1;
+    expect(setupB.code, setupB.stderr).toBe(1);
+    expect(setupB.stderr).toMatch(/NOT_OWNED.*IAM user gha-api is managed by creds for another target, target api of org-a\/api/);
+    expect(writes).toBe(0);
+    expect(world.github.secretValue(scopeB, 'AWS_DEFAULT_REGION')).toBe('ap-south-1');
+    expect(world.github.secret(scopeB, 'AWS_DEFAULT_REGION')).toEqual(regionBefore);
+    expect(JSON.stringify(world.iam.state().users)).toBe(userBefore);
+
+    // plan shows the same refusal; B's rollback (of a run that only checked) and teardown delete nothing.
+    const planB = await inB(['plan', 'setup']);
+    expect(`${planB.stdout}${planB.stderr}`).toMatch(/managed by creds for another target, target api of org-a\/api/);
+    expect((await inB(['rollback', '--yes'])).code).toBe(0);
+    const teardownB = await inB(['run', 'teardown', '--yes']);
+    expect(teardownB.code, teardownB.stderr).toBe(1);
+    expect(teardownB.stderr).toMatch(/NOT_OWNED.*target api of org-a\/api; teardown deletes nothing/);
+    expect(writesOf(world) - before).toBe(0);
+    expect(JSON.stringify(world.iam.state().users)).toBe(userBefore);
+
+    const statusA = await inA(['status']);
+    expect(statusA.code, `${statusA.stdout}${statusA.stderr}`).toBe(0);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+    rmSync(dirB, { recursive: true, force: true });
   }
 });
 

@@ -29,8 +29,8 @@ export {
   untagPrincipal,
 } from './principal.js';
 export type { Principal } from './principal.js';
-export { MANAGED_BY_VALUE, ownershipOf, ownershipTags, TAGS } from './ownership.js';
-export type { Ownership } from './ownership.js';
+export { describeOwnerTags, describeScopeValue, MANAGED_BY_VALUE, ownershipOf, ownershipTags, scopeTagValue, TAGS } from './ownership.js';
+export type { OwnerId, Ownership } from './ownership.js';
 export { accessKeyStep, keyMadeByRun } from './steps/access-key.js';
 export type { AccessKeyOutput, AccessKeyStepOptions } from './steps/access-key.js';
 export { defaultInlinePolicyName, inlinePolicyStep } from './steps/inline-policy.js';
@@ -41,8 +41,8 @@ export { awsPreflightStep, resolveCallerIdentity } from './steps/preflight.js';
 export type { AwsPreflightOutput, AwsPreflightStepOptions } from './steps/preflight.js';
 export { deleteAccessKeysStep, deletePoliciesStep, deleteUserStep } from './steps/teardown.js';
 export type { DeleteAccessKeysStepOptions, DeletePoliciesStepOptions, DeleteUserStepOptions } from './steps/teardown.js';
-export { iamUserStep, validateTarget } from './steps/user.js';
-export type { IamUserOutput, IamUserStepOptions } from './steps/user.js';
+export { checkUserOwnership, iamUserStep, validateScope, validateTarget } from './steps/user.js';
+export type { IamUserOutput, IamUserStepOptions, UserOwnershipOptions } from './steps/user.js';
 export { DEFAULT_VERIFY_TIMEOUT_MS, verifyKeyStep } from './steps/verify.js';
 export type { VerifyKeyOutput, VerifyKeyStepOptions } from './steps/verify.js';
 export {

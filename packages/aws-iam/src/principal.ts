@@ -27,7 +27,7 @@ import { CredsError, type Logger } from '@creds/core';
 import type { AwsEnv } from './env.js';
 import { AwsError, awsCall, awsList, isNoSuchEntity, orAbsent } from './errors.js';
 import { listAccessKeys, retireAccessKey } from './ops.js';
-import { ownershipOf, TAGS } from './ownership.js';
+import { type OwnerId, ownershipOf, TAGS } from './ownership.js';
 
 // IAM users and roles carry tags, inline policies and managed-policy attachments through twin
 // actions (TagUser / TagRole, PutUserPolicy / PutRolePolicy, …). The operations below are written
@@ -226,17 +226,17 @@ export async function deleteOwnedPrincipal(iam: IAMClient, p: Principal, managed
 /**
  * The undo of a step that made or adopted a principal: one creds made is deleted (after
  * `managedPolicyArns` are detached); an adopted one gets back what `restoreAdopted` restores and
- * loses creds' tags; one creds does not own for `target` is left alone.
+ * loses creds' tags; one creds does not own for `owner` is left alone.
  */
 export async function releasePrincipal(
   ctx: { env: AwsEnv; logger: Logger },
   p: Principal,
   tags: readonly Tag[] | undefined,
-  target: string,
+  owner: OwnerId | string,
   options: { managedPolicyArns?: readonly string[] | undefined; restoreAdopted?: () => Promise<unknown> } = {},
 ): Promise<void> {
   const { iam } = ctx.env.aws;
-  const ownership = ownershipOf(tags, target);
+  const ownership = ownershipOf(tags, owner);
   if (ownership === 'foreign' || ownership === 'other-target') {
     ctx.logger.warn({ [p.kind]: p.name }, `the ${p.kind} is not owned by creds for this target; left alone`);
     return;

@@ -31,7 +31,11 @@ export interface KeyStore {
   delete(name: string): Promise<boolean>;
   /** Names of all entries. */
   list(): Promise<string[]>;
-  /** Throws a CredsError saying what to fix when the store cannot be used (for doctor). */
+  /**
+   * Throws a CredsError saying what to fix (the reason, in its message) when a key could not be
+   * stored now: the store cannot be reached, read or written. Writes no key and changes no entry.
+   * Workflows that make keys run it in their preflight, before anything else is written; doctor too.
+   */
   check?(): Promise<void>;
 }
 

@@ -27,6 +27,20 @@ export function secretScope(target: TargetConfig): SecretScope {
   return gh.environment ? { kind: 'environment', owner, repo, environment: gh.environment } : { kind: 'repo', owner, repo };
 }
 
+/**
+ * The exact place a target's secrets go, as creds tags it on the IAM user and role it makes
+ * (`creds:scope`): `repo:owner/repo`, `environment:owner/repo/name` or `org:name`. With the target
+ * name it tells two configs' targets apart even when their short names are the same.
+ */
+export function ownerScope(target: TargetConfig): string {
+  const gh = target.github;
+  if (gh.org) return `org:${gh.org}`;
+  return gh.environment ? `environment:${gh.owner}/${gh.repo}/${gh.environment}` : `repo:${gh.owner}/${gh.repo}`;
+}
+
+/** Who creds manages a target's IAM user and role for: the target name and its scope. */
+export const ownerOf = (target: TargetConfig) => ({ target: target.name, scope: ownerScope(target) });
+
 /** The repositories the GitHub preflight checks (none for an org secret: the org itself is checked). */
 export function preflightRepos(target: TargetConfig) {
   const gh = target.github;

@@ -5,7 +5,7 @@ import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js
 import type { TargetConfig } from './config/schema.js';
 import type { CredsInternals } from './internals.js';
 import { parseDuration } from './durations.js';
-import { secretScope, storeNames } from './env.js';
+import { ownerOf, secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';
 import { SETUP_STEPS, setup } from './workflows/setup.js';
 import { rotationWaitingOnDrain } from './workflows/rotate.js';
@@ -125,7 +125,7 @@ async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig
     const step = plan.steps.find((s) => s.id === id);
     return step?.result && !step.result.inSync ? step.result.changes : [];
   };
-  const ownership = user ? ownershipOf(user.Tags, target.name) : undefined;
+  const ownership = user ? ownershipOf(user.Tags, ownerOf(target)) : undefined;
   const policyName = iamConfig.inlinePolicyName ?? defaultInlinePolicyName(target.region, iamConfig.userName);
   const policyChanges = changesOf(SETUP_STEPS.inlinePolicy);
   const secrets: SecretStatus[] = secretReads.map(({ name, kind, scope, meta }) => ({

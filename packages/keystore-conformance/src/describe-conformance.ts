@@ -87,6 +87,17 @@ export function describeKeyStoreConformance(name: string, makeStore: MakeConform
       expect(typeof store.describe()).toBe('string');
     });
 
+    it('check (when the store has one) passes on a usable store and changes no entry', async () => {
+      const entry = uniqueName('checked');
+      const key = keyFor('checked');
+      await put(entry, key);
+      const before = [...(await store.list())].sort();
+      await store.check?.();
+      await store.check?.();
+      expect([...(await store.list())].sort()).toEqual(before);
+      expectSameKey(await store.get(entry), key);
+    });
+
     it('puts, gets, lists and deletes an entry', async () => {
       const entry = uniqueName('round-trip');
       const key = keyFor('round-trip');

@@ -5,6 +5,7 @@ export const JsonStoreErrorCode = {
   fileInsecure: 'STORE_FILE_INSECURE',
   dirInsecure: 'STORE_DIR_INSECURE',
   notGitIgnored: 'STORE_NOT_GITIGNORED',
+  notAFile: 'STORE_NOT_A_FILE',
   corrupt: 'STORE_FILE_CORRUPT',
   tooNew: 'STORE_FILE_TOO_NEW',
   locked: 'STORE_LOCKED',

@@ -7,7 +7,7 @@ import { ioError } from './errors.js';
 import { type Entries, parseKeyFile, serializeKeyFile } from './file-format.js';
 import { isLockedError, withFileLock } from './file-lock.js';
 import { assertGitIgnored } from './git-ignore.js';
-import { assertPrivateFile, ensurePrivateDir, POSIX } from './permissions.js';
+import { assertPrivateFile, assertWritableDir, ensurePrivateDir, notAFile, POSIX } from './permissions.js';
 import pLimit from 'p-limit';
 
 export interface JsonStoreOptions {
@@ -47,6 +47,8 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
    * writer's), once per store; when another process holds the lock, a later store does it.
    */
   let swept: Promise<void> | undefined;
+  /** check's git answer once it passed (writes still ask git each time). */
+  let ignored: Promise<void> | undefined;
   const sweep = (): Promise<void> => {
     swept ??= (async () => {
       if ((await tempFiles(path)).length === 0) return;
@@ -76,7 +78,9 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
     }
     try {
       // Checked on the open descriptor, so the file cannot be swapped between check and read.
-      assertPrivateFile(path, (await handle.stat()).mode);
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw notAFile(path, stats.isDirectory());
+      assertPrivateFile(path, stats.mode);
       return parseKeyFile(await handle.readFile('utf8'), path);
     } finally {
       await handle.close();
@@ -142,11 +146,20 @@ export function createJsonStore(options: JsonStoreOptions): KeyStore {
       return [...(await readEntries()).keys()];
     },
 
+    /**
+     * Whether a key could be written now, writing nothing: the file (if any) is a private
+     * regular file that parses, git would ignore it, and its folder is private and writable (or
+     * the nearest existing folder above it is writable, so it can be made).
+     */
     async check(): Promise<void> {
-      await sweep();
       await readEntries();
-      await assertGitIgnored(path);
-      await ensurePrivateDir(dir, warn);
+      // git runs as two child processes; a fleet's targets share one store, so one passed answer serves them all.
+      ignored ??= assertGitIgnored(path).catch((error: unknown) => {
+        ignored = undefined;
+        throw error;
+      });
+      await ignored;
+      await assertWritableDir(dir, warn);
     },
   };
 }

@@ -154,9 +154,10 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
       } catch (error) {
         // The secret cannot be kept, so the key is useless: remove it now rather than leave an orphan.
         await retireAccessKey(iam, opts.userName, key.accessKeyId).catch(() => undefined);
-        throw new CredsError(`could not store the new access key in ${ctx.env.store.describe()}; the key was deleted again`, {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new CredsError(`could not store the new access key in ${ctx.env.store.describe()} (${reason}); the key was deleted again`, {
           code: 'STORE_WRITE_FAILED',
-          hint: 'fix the key store (see creds doctor), then run again',
+          hint: (error instanceof CredsError ? error.hint : undefined) ?? 'fix the key store (see creds doctor), then run again',
           cause: error,
         });
       }

@@ -10,7 +10,7 @@ import { AwsError, awsCall, isNoSuchEntity } from '../errors.js';
 import { ownershipOf, ownershipTags } from '../ownership.js';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER, issuerHost } from '../trust-policy.js';
 import { validateAll } from '../validate.js';
-import { validateTarget } from './user.js';
+import { validateScope, validateTarget } from './user.js';
 import { getOidcProvider, listOidcProviderArns, listRoles, type OidcProviderInfo, trustPolicyOf } from './oidc-ops.js';
 
 export interface OidcProviderStepOptions {
@@ -19,6 +19,8 @@ export interface OidcProviderStepOptions {
   dependsOn?: readonly string[];
   /** What creds sets this up for (`owner/repo` or the target name): the `creds:target` tag of a provider it creates. */
   target: string;
+  /** The target's scope (see iamUserStep): its `creds:scope` tag. */
+  scope?: string;
   /** Default https://token.actions.githubusercontent.com (GitHub Enterprise Server has its own). */
   url?: string;
   /** Default sts.amazonaws.com (what aws-actions/configure-aws-credentials asks for). */
@@ -53,6 +55,7 @@ export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProvider
   const host = issuerHost(url);
   validateAll([
     () => validateTarget(opts.target),
+    () => opts.scope !== undefined && validateScope(opts.scope),
     () => {
       if (!/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(url) || url.length > 255) {
         throw new ValidationError('url', `"${url}" must be an https URL of at most 255 characters`);
@@ -73,7 +76,7 @@ export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProvider
   }
 
   async function adopt(ctx: StepContext<AwsEnv>, found: OidcProviderInfo): Promise<OidcProviderOutput> {
-    const owned = ownershipOf(found.tags, opts.target) === 'owned';
+    const owned = ownershipOf(found.tags, opts) === 'owned';
     let audienceAdded = false;
     if (!found.clientIds.includes(audience)) {
       await awsCall('iam:AddClientIDToOpenIDConnectProvider', () =>
@@ -100,7 +103,7 @@ export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProvider
               Url: url,
               ClientIDList: [audience],
               ...(opts.thumbprints && opts.thumbprints.length > 0 ? { ThumbprintList: [...opts.thumbprints] } : {}),
-              Tags: Object.entries(ownershipTags(opts.target, false)).map(([Key, Value]) => ({ Key, Value })),
+              Tags: Object.entries(ownershipTags(opts, false)).map(([Key, Value]) => ({ Key, Value })),
             }),
           ),
         );
@@ -119,7 +122,7 @@ export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProvider
       const { iam } = ctx.env.aws;
       const found = await find(ctx.env);
       if (!found) return;
-      const ours = output?.created === true || ownershipOf(found.tags, opts.target) === 'owned';
+      const ours = output?.created === true || ownershipOf(found.tags, opts) === 'owned';
       if (!ours) {
         if (output?.audienceAdded) {
           await awsCall('iam:RemoveClientIDFromOpenIDConnectProvider', () =>
@@ -148,7 +151,7 @@ export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProvider
       const found = await find(ctx.env);
       if (!found) return { inSync: false, changes: [{ action: 'create', resource, detail: `audience ${audience}` }] };
       const changes: Change[] = found.clientIds.includes(audience) ? [] : [{ action: 'update', resource, detail: `add the audience ${audience}` }];
-      const notes = ownershipOf(found.tags, opts.target) === 'owned' ? [] : [`${resource} exists already; creds uses it and never deletes it`];
+      const notes = ownershipOf(found.tags, opts) === 'owned' ? [] : [`${resource} exists already; creds uses it and never deletes it`];
       return changes.length === 0 ? { inSync: true, notes } : { inSync: false, changes, notes };
     },
   };

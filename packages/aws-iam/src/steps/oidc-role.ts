@@ -2,7 +2,7 @@ import { CreateRoleCommand, type Role, UpdateAssumeRolePolicyCommand, UpdateRole
 import { type Change, CredsError, type Step, type StepContext } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { AwsError, awsCall } from '../errors.js';
-import { ownershipOf, ownershipTags } from '../ownership.js';
+import { describeOwnerTags, ownershipOf, ownershipTags } from '../ownership.js';
 import { iamRole, planTags, releasePrincipal, tagPrincipal } from '../principal.js';
 import {
   GITHUB_OIDC_ISSUER,
@@ -16,7 +16,7 @@ import { validateAll, validatePath, validatePolicyArn, validateTags } from '../v
 import { getRole, trustPolicyOf } from './oidc-ops.js';
 import type { OidcProviderOutput } from './oidc-provider.js';
 import { resolveCallerIdentity } from './preflight.js';
-import { validateTarget } from './user.js';
+import { validateScope, validateTarget } from './user.js';
 import { canonicalPolicy } from '../policy-document.js';
 
 export interface OidcRoleStepOptions {
@@ -26,6 +26,8 @@ export interface OidcRoleStepOptions {
   roleName: string;
   /** What the role serves (e.g. the target name); its `creds:target` tag. */
   target: string;
+  /** The target's scope (see iamUserStep): its `creds:scope` tag. */
+  scope?: string;
   /** The repository, exactly as GitHub spells it (the sub claim is compared case-sensitively). */
   owner: string;
   repo: string;
@@ -85,6 +87,7 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
   validateAll([
     () => validateRoleName(opts.roleName),
     () => validateTarget(opts.target),
+    () => opts.scope !== undefined && validateScope(opts.scope),
     () => {
       subjects = validateSubjects(opts);
     },
@@ -111,12 +114,12 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
     const role = await getRole(ctx.env.aws.iam, opts.roleName);
     if (!role) return { document, role: undefined } as const;
     const tags = role.Tags ?? [];
-    const ownership = ownershipOf(tags, opts.target);
+    const ownership = ownershipOf(tags, opts);
     const adopting = ownership === 'foreign' || ownership === 'other-target';
     if (adopting && !opts.adopt) {
       throw new CredsError(
         ownership === 'other-target'
-          ? `IAM role ${opts.roleName} is managed by creds for another target, not ${opts.target}`
+          ? `IAM role ${opts.roleName} is managed by creds for another target, ${describeOwnerTags(tags)}, not target ${opts.target}`
           : `IAM role ${opts.roleName} already exists and was not created by creds`,
         {
           code: 'NOT_OWNED',
@@ -134,7 +137,7 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
       current,
       trustDiffers: canonicalPolicy(current) !== canonicalPolicy(document),
       sessionDiffers: opts.maxSessionDuration !== undefined && role.MaxSessionDuration !== opts.maxSessionDuration,
-      tagsToSet: planTags(tags, { ...opts.tags, ...ownershipTags(opts.target, adopted) }).set,
+      tagsToSet: planTags(tags, { ...opts.tags, ...ownershipTags(opts, adopted) }).set,
     } as const;
   }
 
@@ -154,7 +157,7 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
   }
 
   async function create(ctx: StepContext<AwsEnv>, document: string): Promise<Role> {
-    const tags = { ...opts.tags, ...ownershipTags(opts.target, false) };
+    const tags = { ...opts.tags, ...ownershipTags(opts, false) };
     const command = new CreateRoleCommand({
       RoleName: opts.roleName,
       AssumeRolePolicyDocument: document,
@@ -187,7 +190,7 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
       const found = await inspect(ctx);
       if (!found.role) {
         const role = await create(ctx, found.document);
-        return output(role, { created: true, trustPolicyUpdated: true, tagsSet: Object.keys({ ...opts.tags, ...ownershipTags(opts.target, false) }) });
+        return output(role, { created: true, trustPolicyUpdated: true, tagsSet: Object.keys({ ...opts.tags, ...ownershipTags(opts, false) }) });
       }
       const { role } = found;
       if (opts.path !== undefined && role.Path !== opts.path) {
@@ -218,7 +221,7 @@ export function oidcRoleStep<Env extends AwsEnv = AwsEnv>(opts: OidcRoleStepOpti
       const role = await getRole(iam, opts.roleName);
       if (!role) return;
       const previous = out?.replacedTrustPolicy;
-      await releasePrincipal(ctx, iamRole(opts.roleName), role.Tags, opts.target, {
+      await releasePrincipal(ctx, iamRole(opts.roleName), role.Tags, opts, {
         managedPolicyArns: opts.managedPolicyArns,
         restoreAdopted: async () => {
           if (previous === undefined) return;

@@ -13,6 +13,8 @@ export interface DeleteAccessKeysStepOptions {
   dependsOn?: readonly string[];
   userName: string;
   target: string;
+  /** The target's scope (see iamUserStep): a user another target's creds made is not this one's. */
+  scope?: string;
   storeName: string;
 }
 
@@ -32,7 +34,7 @@ export function deleteAccessKeysStep<Env extends AwsEnv = AwsEnv>(opts: DeleteAc
       const user = await getUser(iam, opts.userName);
       const deleted: string[] = [];
       if (user) {
-        const ownership = ownershipOf(user.Tags, opts.target);
+        const ownership = ownershipOf(user.Tags, opts);
         const keys = await listAccessKeys(iam, opts.userName);
         const ours = keys.filter((k) => ownership === 'owned' || k.accessKeyId === stored?.accessKeyId);
         for (const key of ours) if (await retireAccessKey(iam, opts.userName, key.accessKeyId)) deleted.push(key.accessKeyId);
@@ -82,6 +84,8 @@ export interface DeleteUserStepOptions {
   dependsOn?: readonly string[];
   userName: string;
   target: string;
+  /** The target's scope (see iamUserStep). */
+  scope?: string;
   /** Delete it even though creds does not own it (`--force`). */
   force?: boolean;
 }
@@ -100,13 +104,13 @@ export function deleteUserStep<Env extends AwsEnv = AwsEnv>(opts: DeleteUserStep
       const { iam } = ctx.env.aws;
       const user = await getUser(iam, opts.userName);
       if (!user) return { deleted: false, untagged: false };
-      const ownership = ownershipOf(user.Tags, opts.target);
+      const ownership = ownershipOf(user.Tags, opts);
       if (ownership === 'adopted' && !opts.force) {
         await untagPrincipal(iam, iamUser(opts.userName), Object.values(TAGS));
         return { deleted: false, untagged: true };
       }
       if ((ownership === 'foreign' || ownership === 'other-target') && !opts.force) {
-        throw new CredsError(`IAM user ${opts.userName} was not created by creds for ${opts.target}; not deleting it`, {
+        throw new CredsError(`IAM user ${opts.userName} was not created by creds for target ${opts.target}; not deleting it`, {
           code: 'NOT_OWNED',
           hint: 'delete it yourself, or pass force: true (--force) if it really should go',
         });

@@ -1,9 +1,9 @@
-import { CreateUserCommand, PutUserPermissionsBoundaryCommand, type Tag, type User } from '@aws-sdk/client-iam';
+import { CreateUserCommand, type IAMClient, PutUserPermissionsBoundaryCommand, type Tag, type User } from '@aws-sdk/client-iam';
 import { type Change, CredsError, type Step, type StepContext, ValidationError } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { awsCall } from '../errors.js';
 import { getUser } from '../ops.js';
-import { type Ownership, ownershipOf, ownershipTags, TAGS } from '../ownership.js';
+import { describeOwnerTags, describeScopeValue, type Ownership, type OwnerId, ownershipOf, ownershipTags, scopeTagValue } from '../ownership.js';
 import { iamUser, planTags, releasePrincipal, tagPrincipal, untagPrincipal } from '../principal.js';
 import { validateAll, validatePath, validatePolicyArn, validateTags, validateUserName } from '../validate.js';
 
@@ -12,8 +12,14 @@ export interface IamUserStepOptions {
   id?: string;
   dependsOn?: readonly string[];
   userName: string;
-  /** What the user serves (e.g. `owner/repo`); written to the `creds:target` tag. */
+  /** What the user serves (the config's target name); written to the `creds:target` tag. */
   target: string;
+  /**
+   * Where the target's secrets go (`repo:owner/repo`, `environment:owner/repo/name`, `org:name`);
+   * written to the `creds:scope` tag. A creds user of the same target name with another scope is
+   * another target's.
+   */
+  scope?: string;
   /** Default `/`. */
   path?: string;
   tags?: Record<string, string>;
@@ -50,30 +56,60 @@ export function validateTarget(target: string, field = 'target'): void {
   }
 }
 
-function notOwnedError(opts: IamUserStepOptions, ownership: Ownership, tags: readonly Tag[]): CredsError {
+export interface UserOwnershipOptions extends OwnerId {
+  userName: string;
+  /** Take over a user creds does not manage for this owner instead of refusing. */
+  adopt?: boolean | undefined;
+}
+
+/** `target api of org-b/api`: the owner these options name, for messages. */
+const describeOwner = (owner: OwnerId) =>
+  `target ${owner.target}${owner.scope === undefined ? '' : ` of ${describeScopeValue(scopeTagValue(owner.scope))}`}`;
+
+function notOwnedError(opts: UserOwnershipOptions, ownership: Ownership, tags: readonly Tag[]): CredsError {
   if (ownership === 'other-target') {
-    const other = tags.find((t) => t.Key === TAGS.target)?.Value;
-    return new CredsError(`IAM user ${opts.userName} is managed by creds for another target (${other}), not ${opts.target}`, {
-      code: 'NOT_OWNED',
-      hint: 'pick another user name, or adopt it explicitly (adopt: true / --adopt) if it should now serve this target',
-    });
+    return new CredsError(
+      `IAM user ${opts.userName} is managed by creds for another target, ${describeOwnerTags(tags)}, not ${describeOwner(opts)}; nothing was changed`,
+      {
+        code: 'NOT_OWNED',
+        hint: 'give this target its own iam.userName; adopt it (iam.adopt: true / --adopt) only if that other target is gone and the user should now serve this one',
+      },
+    );
   }
-  return new CredsError(`IAM user ${opts.userName} already exists and was not created by creds`, {
+  return new CredsError(`IAM user ${opts.userName} already exists and was not created by creds; nothing was changed`, {
     code: 'NOT_OWNED',
     hint: 'pick another user name, or adopt it explicitly (adopt: true / --adopt): creds then tags it and manages its key and policies; rollback only removes its tags',
   });
 }
 
-/** Reads the user and decides what apply would do; shared by apply and check. */
-async function inspect(ctx: StepContext<AwsEnv>, opts: IamUserStepOptions) {
-  const user = await getUser(ctx.env.aws.iam, opts.userName);
-  if (!user) return { user: undefined, adopting: false } as const;
+/**
+ * Reads the user and whether creds may use it for this owner: absent, this owner's (made or
+ * adopted), or — only with `adopt` — someone else's. Otherwise throws NOT_OWNED naming the owner
+ * its tags name. Read-only: the preflight runs it before any write, and the user step again.
+ */
+export async function checkUserOwnership(iam: IAMClient, opts: UserOwnershipOptions): Promise<{ user: User | undefined; ownership?: Ownership; adopting: boolean }> {
+  const user = await getUser(iam, opts.userName);
+  if (!user) return { user: undefined, adopting: false };
   const tags = user.Tags ?? [];
-  const ownership = ownershipOf(tags, opts.target);
+  const ownership = ownershipOf(tags, opts);
   const adopting = ownership === 'foreign' || ownership === 'other-target';
   if (adopting && !opts.adopt) throw notOwnedError(opts, ownership, tags);
+  return { user, ownership, adopting };
+}
+
+export function validateScope(scope: string, field = 'scope'): void {
+  if (!/^(repo|environment|org):[^\x00-\x1f]+$/.test(scope)) {
+    throw new ValidationError(field, `"${scope.slice(0, 80)}" must be repo:OWNER/REPO, environment:OWNER/REPO/NAME or org:NAME`);
+  }
+}
+
+/** Reads the user and decides what apply would do; shared by apply and check. */
+async function inspect(ctx: StepContext<AwsEnv>, opts: IamUserStepOptions) {
+  const { user, ownership, adopting } = await checkUserOwnership(ctx.env.aws.iam, opts);
+  if (!user) return { user: undefined, adopting: false } as const;
+  const tags = user.Tags ?? [];
   const adopted = adopting || ownership === 'adopted';
-  const desired = { ...opts.tags, ...ownershipTags(opts.target, adopted) };
+  const desired = { ...opts.tags, ...ownershipTags(opts, adopted) };
   const plan = planTags(tags, desired, opts.pruneTags ?? false);
   const boundary = opts.permissionsBoundary;
   const boundaryChange = boundary !== undefined && user.PermissionsBoundary?.PermissionsBoundaryArn !== boundary;
@@ -97,6 +133,7 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
   validateAll([
     () => validateUserName(opts.userName),
     () => validateTarget(opts.target),
+    () => opts.scope !== undefined && validateScope(opts.scope),
     () => opts.path !== undefined && validatePath(opts.path),
     () => validateTags(opts.tags ?? {}),
     () => opts.permissionsBoundary !== undefined && validatePolicyArn(opts.permissionsBoundary, 'permissionsBoundary'),
@@ -114,7 +151,7 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
       ctx.record({ userName: opts.userName, existed: found.user !== undefined, adopting: found.adopting } satisfies IamUserNote);
       const before = ctx.recorded<IamUserNote>();
       if (!found.user) {
-        const tags = { ...opts.tags, ...ownershipTags(opts.target, false) };
+        const tags = { ...opts.tags, ...ownershipTags(opts, false) };
         const out = await awsCall('iam:CreateUser', () =>
           iam.send(
             new CreateUserCommand({
@@ -148,7 +185,7 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
       if (!out && !before) return ctx.unchanged(`this run stopped before it changed IAM user ${userName}`);
       if (before?.existed && !before.adopting) return ctx.unchanged(`IAM user ${userName} was there before this run; left as it is`);
       const user = await getUser(ctx.env.aws.iam, userName);
-      if (user) await releasePrincipal(ctx, iamUser(userName), user.Tags, opts.target, { managedPolicyArns: opts.managedPolicyArns });
+      if (user) await releasePrincipal(ctx, iamUser(userName), user.Tags, opts, { managedPolicyArns: opts.managedPolicyArns });
     },
 
     async check(ctx) {

@@ -9,7 +9,7 @@ import { CredsError, createWorkflow, Secret, type Step, type StepContext, type W
 import { type GitHubPreflightOutput, secretStep, variableStep } from '@creds/github-secrets';
 import { oidcSubjects } from '../config/oidc.js';
 import type { OidcConfig, TargetConfig } from '../config/schema.js';
-import { secretScope, type TargetEnv } from '../env.js';
+import { ownerOf, secretScope, type TargetEnv } from '../env.js';
 import type { WorkflowModule } from './module.js';
 import { PREFLIGHT_STEPS, preflightSteps } from './preflight.js';
 
@@ -118,12 +118,12 @@ export function oidcSteps(target: TargetConfig) {
   return {
     preflight: preflightSteps(target, [], { variables: oidc.roleArnAs === 'variable' }),
     repoName: repoNameStep(target),
-    provider: oidcProviderStep({ id: OIDC_STEPS.provider, dependsOn: [PREFLIGHT_STEPS.aws, OIDC_STEPS.repoName], target: target.name }),
+    provider: oidcProviderStep({ id: OIDC_STEPS.provider, dependsOn: [PREFLIGHT_STEPS.aws, OIDC_STEPS.repoName], ...ownerOf(target) }),
     role: oidcRoleStep({
       id: OIDC_STEPS.role,
       dependsOn: [OIDC_STEPS.provider],
       roleName: oidc.roleName,
-      target: target.name,
+      ...ownerOf(target),
       owner: oidc.owner,
       repo: oidc.repo,
       subjects: oidcSubjects(target),

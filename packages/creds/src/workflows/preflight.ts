@@ -1,26 +1,95 @@
-import { awsPreflightStep } from '@creds/aws-iam';
-import type { Step } from '@creds/core';
+import { awsPreflightStep, checkUserOwnership } from '@creds/aws-iam';
+import { CredsError, type KeyStore, type Step } from '@creds/core';
 import { githubPreflightStep } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { preflightRepos, type TargetEnv } from '../env.js';
+import { ownerOf, preflightRepos, type TargetEnv } from '../env.js';
 
-/** The read-only checks every workflow starts with: who AWS says we are, what the GitHub token may do. */
+/**
+ * The read-only checks every workflow starts with: who AWS says we are, what the GitHub token may
+ * do; and for the workflows that make keys, whose the IAM user is and whether the key store can be
+ * written. They run at once, and nothing is written before all of them passed.
+ */
 export const PREFLIGHT_STEPS = {
   aws: 'aws-preflight',
   github: 'github-preflight',
+  owner: 'iam-user-owner',
+  store: 'key-store-writable',
 } as const;
 
-/** Both preflight ids, for `dependsOn`. */
+/** The preflight ids every workflow has, for `dependsOn`. */
 export const PREFLIGHT: string[] = [PREFLIGHT_STEPS.aws, PREFLIGHT_STEPS.github];
+
+/** The preflight ids of a workflow that makes keys (setup, rotate): the above, the user's owner and the store. */
+export const KEY_PREFLIGHT: string[] = [...PREFLIGHT, PREFLIGHT_STEPS.owner, PREFLIGHT_STEPS.store];
 
 /** The target and the targets that share its key: every scope whose secrets hold the key. */
 export const keyGroup = (target: TargetConfig, followers: readonly TargetConfig[] = []) => [target, ...followers];
 
 /**
- * The preflight steps for a target and the targets sharing its key (their repositories and
- * organizations); `variables` when a step writes an Actions variable besides the region.
+ * The IAM user is absent, this target's (made or adopted by creds for this target name and scope),
+ * or taken over on purpose (`iam.adopt`); a user creds made for another target is refused with
+ * NOT_OWNED naming that target, before anything is written.
  */
-export function preflightSteps(target: TargetConfig, followers: readonly TargetConfig[] = [], extra: { variables?: boolean } = {}): Step<TargetEnv>[] {
+function userOwnerStep(target: TargetConfig): Step<TargetEnv> {
+  const { userName, adopt } = target.iam;
+  const options = { ...ownerOf(target), userName, adopt };
+  return {
+    id: PREFLIGHT_STEPS.owner,
+    title: `Check that IAM user ${userName} is free or this target's`,
+    async apply(ctx) {
+      const found = await checkUserOwnership(ctx.env.aws.iam, options);
+      return { userName, exists: found.user !== undefined, ...(found.ownership ? { ownership: found.ownership } : {}), adopting: found.adopting };
+    },
+    async check(ctx) {
+      const found = await checkUserOwnership(ctx.env.aws.iam, options);
+      return found.adopting ? { inSync: true, notes: [`IAM user ${userName} is not creds' for this target; iam.adopt takes it over`] } : { inSync: true };
+    },
+  };
+}
+
+/**
+ * The key store can take a key: asks the store's own `check` (a JSON file's folder, mode and
+ * git-ignore; a keychain's Secret Service; 1Password's sign-in and vault), which writes no key.
+ * Its error keeps the store's reason and code; a store without `check` passes.
+ */
+export async function checkStoreWritable(store: KeyStore): Promise<void> {
+  if (!store.check) return;
+  try {
+    await store.check();
+  } catch (error) {
+    if (error instanceof CredsError) throw error;
+    throw new CredsError(`the ${store.type} key store (${store.describe()}) cannot be written: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'STORE_UNUSABLE',
+      cause: error,
+    });
+  }
+}
+
+function storeWritableStep(): Step<TargetEnv> {
+  return {
+    id: PREFLIGHT_STEPS.store,
+    title: 'Check that the key store can be written',
+    async apply(ctx) {
+      await checkStoreWritable(ctx.env.store);
+      return { type: ctx.env.store.type, where: ctx.env.store.describe() };
+    },
+    async check(ctx) {
+      await checkStoreWritable(ctx.env.store);
+      return { inSync: true };
+    },
+  };
+}
+
+/**
+ * The preflight steps for a target and the targets sharing its key (their repositories and
+ * organizations); `variables` when a step writes an Actions variable besides the region; `keys`
+ * for a workflow that makes keys (the user's owner and the store are checked too).
+ */
+export function preflightSteps(
+  target: TargetConfig,
+  followers: readonly TargetConfig[] = [],
+  extra: { variables?: boolean; keys?: boolean } = {},
+): Step<TargetEnv>[] {
   const group = keyGroup(target, followers);
   const orgs = [...new Set(group.flatMap((t) => (t.github.org ? [t.github.org] : [])))];
   return [
@@ -31,5 +100,6 @@ export function preflightSteps(target: TargetConfig, followers: readonly TargetC
       orgs,
       variables: extra.variables === true || group.some((t) => t.secrets.regionAs === 'variable'),
     }),
+    ...(extra.keys ? [userOwnerStep(target), storeWritableStep()] : []),
   ];
 }

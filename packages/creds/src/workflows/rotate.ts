@@ -11,7 +11,7 @@ import type { TargetConfig } from '../config/schema.js';
 import { describeRepo, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, drainStep, oldKeyUnusedStep } from './drain.js';
-import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
+import { KEY_PREFLIGHT, keyGroup, preflightSteps } from './preflight.js';
 import { secretSteps, storedKey } from './secrets.js';
 
 /** The ids of rotate's own steps (the secret writes are setup's, named by what they write). */
@@ -101,7 +101,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
 
   const newKey = accessKeyStep({
     id: ROTATE_STEPS.newKey,
-    dependsOn: [...PREFLIGHT, ROTATE_STEPS.begin],
+    dependsOn: [...KEY_PREFLIGHT, ROTATE_STEPS.begin],
     userName,
     storeName: names.next,
     region: target.region,
@@ -186,7 +186,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   };
 
   return createWorkflow(rotate.name, [
-    ...preflightSteps(target, options.followers),
+    ...preflightSteps(target, options.followers, { keys: true }),
     begin,
     guard(newKey, (ctx, output) => newKey.undo!(ctx, output)),
     verify,

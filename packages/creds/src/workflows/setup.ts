@@ -11,9 +11,9 @@ import {
 import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
 import { githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { describeRepo, secretScope, storeNames, type TargetEnv } from '../env.js';
+import { describeRepo, ownerScope, secretScope, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
-import { keyGroup, PREFLIGHT, PREFLIGHT_STEPS, preflightSteps } from './preflight.js';
+import { KEY_PREFLIGHT, keyGroup, preflightSteps } from './preflight.js';
 import { secretSteps } from './secrets.js';
 
 /** The ids of setup's own steps (besides the preflight and the secret steps, named by what they write). */
@@ -75,7 +75,7 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
   return {
     id: SETUP_STEPS.writeAccess,
     title: 'Check the GitHub token may write the secrets',
-    dependsOn: [PREFLIGHT_STEPS.github],
+    dependsOn: KEY_PREFLIGHT,
     async apply(ctx) {
       const written = group.every((t) => ctx.env.priorOutput?.(githubStepId('secret', secretScope(t), t.secrets.accessKeyId)) !== undefined);
       if (written) return { probed: false };
@@ -92,15 +92,17 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
   const { iam, region } = target;
   const user = [SETUP_STEPS.user];
   const { current } = storeNames(target);
-  const afterChecks = [...PREFLIGHT, SETUP_STEPS.writeAccess];
+  // Every write waits for every check: the preflight (whose reads run at once) and the write probe.
+  const afterChecks = [...KEY_PREFLIGHT, SETUP_STEPS.writeAccess];
   return {
-    preflight: preflightSteps(target, options.followers),
+    preflight: preflightSteps(target, options.followers, { keys: true }),
     writeAccess: writeAccessStep(target, options),
     user: iamUserStep({
       id: SETUP_STEPS.user,
       dependsOn: afterChecks,
       userName: iam.userName,
       target: target.name,
+      scope: ownerScope(target),
       tags: iam.tags,
       adopt: iam.adopt,
       managedPolicyArns: iam.managedPolicyArns,
@@ -147,8 +149,9 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
 }
 
 /**
- * preflight → user → {inline policy, managed policies, access key} → {secrets, verify}.
- * About four serial rounds of API calls; everything independent runs at once.
+ * preflight (AWS identity, GitHub token, the user's owner, the key store: at once) → write probe →
+ * {user, region} → {inline policy, managed policies, access key} → {key secrets, verify}.
+ * Nothing is written before every check passed; everything independent runs at once.
  */
 export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const s = setupSteps(target, options);

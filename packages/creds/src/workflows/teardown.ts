@@ -3,6 +3,7 @@ import {
   deleteAccessKeysStep,
   deletePoliciesStep,
   deleteUserStep,
+  describeOwnerTags,
   getUser,
   listAccessKeys,
   ownershipOf,
@@ -11,7 +12,7 @@ import {
 import { CredsError, createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
 import { canonicalSecretName, describeScope, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { secretScope, storeNames, type TargetEnv } from '../env.js';
+import { ownerOf, secretScope, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
 import { attachedByCreds } from './setup.js';
@@ -71,7 +72,8 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
   ]);
   const owned = async (env: TargetEnv) => {
     const user = await getUser(env.aws.iam, userName);
-    return user && ownershipOf(user.Tags, target.name) !== 'foreign' ? user : undefined;
+    const ownership = user ? ownershipOf(user.Tags, ownerOf(target)) : 'foreign';
+    return ownership === 'owned' || ownership === 'adopted' ? user : undefined;
   };
   const policyName = target.iam.inlinePolicyName ?? defaultInlinePolicyName(target.region, userName);
   return {
@@ -81,7 +83,7 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
         id: TEARDOWN_STEPS.keys,
         dependsOn: secrets.map((s) => s.id),
         userName,
-        target: target.name,
+        ...ownerOf(target),
         storeName: storeNames(target).current,
       }),
       async (env) => ((await owned(env)) ? (await listAccessKeys(env.aws.iam, userName)).map((k) => `access key ${k.accessKeyId}`) : []),
@@ -97,7 +99,7 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
       async (env) => ((await owned(env)) ? [`policies of IAM user ${userName}`] : []),
     ),
     user: withCheck(
-      deleteUserStep({ id: TEARDOWN_STEPS.user, dependsOn: [TEARDOWN_STEPS.policies], userName, target: target.name }),
+      deleteUserStep({ id: TEARDOWN_STEPS.user, dependsOn: [TEARDOWN_STEPS.policies], userName, ...ownerOf(target) }),
       async (env) => ((await owned(env)) ? [`IAM user ${userName}`] : []),
     ),
   };
@@ -115,8 +117,14 @@ export function teardownCheckStep(target: TargetConfig, runs: readonly RunRecord
   const refusal = async (env: TargetEnv): Promise<CredsError | undefined> => {
     const user = await getUser(env.aws.iam, userName);
     if (!user) return undefined;
-    const ownership = ownershipOf(user.Tags, target.name);
-    if (ownership === 'foreign' || ownership === 'other-target') {
+    const ownership = ownershipOf(user.Tags, ownerOf(target));
+    if (ownership === 'other-target') {
+      return new CredsError(`IAM user ${userName} is managed by creds for another target, ${describeOwnerTags(user.Tags)}; teardown deletes nothing`, {
+        code: 'NOT_OWNED',
+        hint: 'check iam.userName and github in the config: this config did not make that user, and its teardown would take the other target\'s key',
+      });
+    }
+    if (ownership === 'foreign') {
       return new CredsError(`IAM user ${userName} was not created by creds for ${target.name}; teardown deletes nothing`, {
         code: 'NOT_OWNED',
         hint: 'check iam.userName in the config; delete the secrets and the user yourself if they really should go',
