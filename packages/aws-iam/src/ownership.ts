@@ -54,7 +54,7 @@ export function ownershipOf(tags: readonly Tag[] | undefined, owner: OwnerId | s
   if (tagValue(tags, TAGS.managedBy) !== MANAGED_BY_VALUE) return 'foreign';
   if (tagValue(tags, TAGS.target) !== target) return 'other-target';
   const tagged = tagValue(tags, TAGS.scope);
-  if (scope !== undefined && tagged !== undefined && tagged !== scopeTagValue(scope)) return 'other-target';
+  if (scope !== undefined && tagged !== undefined && tagged.toLowerCase() !== scopeTagValue(scope)) return 'other-target';
   return tagValue(tags, TAGS.adopted) === 'true' ? 'adopted' : 'owned';
 }
 

@@ -36,8 +36,9 @@ export async function world(
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     timeScale: 0.001,
   });
-  const creds = async (raw: unknown, extra: CredsOptions = {}): Promise<{ creds: Creds; config: LoadedConfig }> => {
-    const config = await resolveConfig(raw, { path: join(dir, 'creds.config.json'), dir });
+  /** A creds instance for a config in `at` (default the world's folder; another folder is another config's state). */
+  const creds = async (raw: unknown, extra: CredsOptions = {}, at = dir): Promise<{ creds: Creds; config: LoadedConfig }> => {
+    const config = await resolveConfig(raw, { path: join(at, 'creds.config.json'), dir: at });
     return {
       config,
       creds: createCreds(config, {
