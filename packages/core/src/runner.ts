@@ -26,7 +26,10 @@ export interface RunnerOptions {
   journalPath: string;
   /** How many independent steps may run at once (default 4). */
   concurrency?: number;
-  /** Retry of steps that throw retryable errors (bounded; see withRetry). */
+  /**
+   * Retry of steps (and plan checks) that throw retryable errors: the one retry layer of a run.
+   * Bounded by attempts and by total time per step (2 minutes by default; see withRetry).
+   */
   retry?: RetryOptions;
   logger?: Logger;
   onEvent?: EventListener;
@@ -272,7 +275,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
         const entry: PlanEntry = { id, title: step.title };
         if (step.check) {
           try {
-            entry.result = await step.check(contextFor(workflow, env, 'plan', id, outputs));
+            entry.result = await retrying('plan', id, () => step.check!(contextFor(workflow, env, 'plan', id, outputs)));
           } catch (error) {
             entry.error = { code: errorCode(error), message: errorMessage(error) };
           }
