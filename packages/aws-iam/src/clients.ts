@@ -17,14 +17,17 @@ export interface AwsClientsOptions {
   credentials?: AwsCredentialsInput | (() => Promise<AwsCredentialsInput>);
   /** Endpoint overrides; otherwise AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL apply. */
   endpoints?: { iam?: string; sts?: string };
-  /** SDK attempts per call for throttling, 5xx and network errors (default 4; bounded). */
+  /**
+   * SDK attempts per call (default 1: the step runner is the one retry layer, and retries inside
+   * its attempts would multiply with them).
+   */
   maxAttempts?: number;
 }
 
 /** IAM and STS clients that follow the AWS conventions for credentials and endpoints. */
 export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
   const region = options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
-  const maxAttempts = options.maxAttempts ?? 4;
+  const maxAttempts = options.maxAttempts ?? 1;
   const shared = {
     maxAttempts,
     ...(options.profile ? { profile: options.profile } : {}),
