@@ -21,7 +21,12 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-export const DEFAULT_RETRY = { retries: 4, minTimeoutMs: 200, maxTimeoutMs: 5_000, maxElapsedMs: 120_000 } as const;
+/**
+ * 8 retries: a step's attempt may make several calls, and the clients make each call once, so a
+ * step needs more tries than a single call would; the waits (0.2 s doubling to 5 s) add up to about
+ * 20 s, well inside the 2-minute bound.
+ */
+export const DEFAULT_RETRY = { retries: 8, minTimeoutMs: 200, maxTimeoutMs: 5_000, maxElapsedMs: 120_000 } as const;
 
 /**
  * Runs `fn` again on retryable errors with exponential backoff and jitter, within a bound of

@@ -59,8 +59,8 @@ export interface CredsOptions {
   verifyTimeoutMs?: number;
   /**
    * The step runner's retry: how often a step that failed for a passing reason is tried again, and
-   * the total time per step after which no retry starts (default 4 and 120 s). The SDK clients'
-   * own retries of single calls run inside each attempt.
+   * the total time per step after which no retry starts (default 8 and 120 s). It is the one retry
+   * layer: the AWS and GitHub clients make each call once (status reads are retried the same way).
    */
   retry?: { retries?: number; maxElapsedMs?: number };
   /** pino level of the engine's log (stderr), when no `logger` is given: `info`, `debug`, … */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { relative } from 'node:path';
 import { promisify } from 'node:util';
 import { resolveCallerIdentity } from '@creds/aws-iam';
-import { createStepContext, errorMessage } from '@creds/core';
+import { createStepContext, errorMessage, withRetry } from '@creds/core';
 import type { DoctorCheck } from './api.js';
 import type { CredsInternals } from './internals.js';
 import { secretScope } from './env.js';
@@ -12,7 +12,8 @@ const run = promisify(execFile);
 
 async function check(name: string, fn: () => Promise<string>, hint?: string): Promise<DoctorCheck> {
   try {
-    return { name, ok: true, detail: await fn() };
+    // The clients make each call once; a passing fault (5xx, throttling, a dropped connection) is retried here.
+    return { name, ok: true, detail: await withRetry(fn) };
   } catch (error) {
     const own = (error as { hint?: string }).hint;
     return { name, ok: false, detail: errorMessage(error), ...((own ?? hint) ? { hint: own ?? hint } : {}) };

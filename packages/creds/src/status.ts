@@ -1,5 +1,5 @@
 import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, iamUser, listAccessKeys, listAttachedPolicyArns, ownershipOf } from '@creds/aws-iam';
-import { errorCode, errorMessage, type PlanEntry } from '@creds/core';
+import { errorCode, errorMessage, type PlanEntry, withRetry } from '@creds/core';
 import { canonicalSecretName, githubStepId, scopeKey } from '@creds/github-secrets';
 import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js';
 import type { TargetConfig } from './config/schema.js';
@@ -78,17 +78,19 @@ async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig
   const unusedAfter = parseDuration(internals.config.rotation.unusedAfter, 'rotation.unusedAfter');
   const now = Date.now();
   const group = [target, ...internals.config.targets.filter((t) => t.keyOwner === target.name)];
+  // The clients make each call once; these reads are retried here as the runner retries steps.
+  const read = <T>(fn: () => Promise<T>) => withRetry(fn, internals.options.retry ?? {});
 
   const planning = internals.workflow({ name: setup.name, target, env, runs }).then((wf) => runner.plan(wf, env));
   const storing = env.store.get(storeNames(target).current);
-  const userReading = getUser(iam, iamConfig.userName);
-  const attaching = userReading.then((user) => (user ? listAttachedPolicyArns(iam, iamUser(iamConfig.userName)) : []));
+  const userReading = read(() => getUser(iam, iamConfig.userName));
+  const attaching = userReading.then((user) => (user ? read(() => listAttachedPolicyArns(iam, iamUser(iamConfig.userName))) : []));
   const keyReading = Promise.all([userReading, storing]).then(async ([user, stored]) => {
-    const listed = user ? await listAccessKeys(iam, iamConfig.userName) : [];
+    const listed = user ? await read(() => listAccessKeys(iam, iamConfig.userName)) : [];
     return Promise.all(
       listed.map(async (key): Promise<KeyStatus> => {
         const createdAt = key.createDate?.toISOString() ?? new Date(now).toISOString();
-        const lastUsed = (await getAccessKeyLastUsed(iam, key.accessKeyId))?.lastUsedDate;
+        const lastUsed = (await read(() => getAccessKeyLastUsed(iam, key.accessKeyId)))?.lastUsedDate;
         const idleSince = (lastUsed ?? key.createDate)?.getTime() ?? now;
         return {
           accessKeyId: key.accessKeyId,
@@ -114,7 +116,7 @@ async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig
         ] as const
       ).map(async ([name, kind]) => {
         const canonical = canonicalSecretName(name);
-        const meta = kind === 'secret' ? await env.github.getSecret(scope, canonical) : await env.github.getVariable(scope, canonical);
+        const meta = await read(() => (kind === 'secret' ? env.github.getSecret(scope, canonical) : env.github.getVariable(scope, canonical)));
         return { name: canonical, kind, scope, meta };
       });
     }),

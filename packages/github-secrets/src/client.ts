@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isSecret, type Secret, ValidationError, withRetry } from '@creds/core';
-import { retry } from '@octokit/plugin-retry';
+import { isSecret, type Secret, ValidationError } from '@creds/core';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { Octokit } from '@octokit/rest';
@@ -14,8 +13,6 @@ export interface GitHubClientOptions {
   baseUrl?: string;
   /** Abort a request (including reading its body) after this long; 30 s by default. */
   timeoutMs?: number;
-  /** Retries of 5xx answers and failed connections (plugin-retry); 3 by default. */
-  retries?: number;
   /** Retries after a rate-limit answer (plugin-throttling); 3 by default. */
   rateLimitRetries?: number;
   /** Longer waits than this are not waited out: the call fails with GITHUB_RATE_LIMITED. 15 min by default. */
@@ -41,22 +38,24 @@ export interface GitHubClient extends GitHubApi {
   readonly baseUrl: string;
   /** Real ms per GitHub ms of this client's waits (1 unless a sandbox runs on a faster clock). */
   readonly timeScale: number;
-  /** The underlying Octokit (with throttling and retry), for calls this client does not wrap. */
+  /** The underlying Octokit (with throttling), for calls this client does not wrap. */
   readonly octokit: Octokit;
-  /** Runs an Octokit call with this client's error mapping and bounded retry of garbled answers. */
+  /** Runs an Octokit call once, with this client's error mapping (5xx, network faults and garbled answers come back retryable). */
   call<T>(context: CallContext, fn: (request: Record<string, unknown>) => Promise<T>, options?: CallOptions): Promise<T>;
 }
 
 const DEFAULT_BASE_URL = 'https://api.github.com';
 const WAIT_LISTENER = 'credsOnRateLimitWait';
-const ThrottledOctokit = Octokit.plugin(throttling, retry);
+const ThrottledOctokit = Octokit.plugin(throttling);
 
 type LimitHandler = (retryAfter: number, options: { method: string; url: string; request?: Record<string, unknown> }, octokit: unknown, retryCount: number) => boolean;
 
 /**
  * An Octokit with plugin-throttling (GitHub's write pacing, and rate-limit answers waited out a
- * bounded number of times, each wait reported), plugin-retry (bounded retries of 5xx and dropped
- * connections; never of 4xx) and a timeout on every request, wrapped in the calls creds needs.
+ * bounded number of times, each wait reported) and a timeout on every request, wrapped in the calls
+ * creds needs. Each call is made once: a 5xx, a dropped connection or a garbled answer comes back
+ * as a retryable GitHubError, and the step runner (withRetry) is the one layer that tries again, so
+ * retries never multiply.
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const token = isSecret(options.token) ? options.token.reveal() : options.token;
@@ -95,12 +94,6 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     userAgent: options.userAgent ?? 'creds',
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     request: { fetch: fetchWithTimeout(timeoutMs) },
-    retry: {
-      retries: options.retries ?? 3,
-      retryAfterBaseValue: 1000 * scale,
-      // 4xx are answers, not accidents; 429 belongs to the throttling plugin.
-      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-    },
     throttle: {
       // Every client of one token (and base URL) shares the pacing of its writes, as GitHub asks.
       id: createHash('sha256').update(`${baseUrl}\n${token}`).digest('hex').slice(0, 16),
@@ -119,28 +112,15 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       ...(callOptions.signal ? { signal: callOptions.signal } : {}),
       ...(callOptions.onRateLimitWait ? { [WAIT_LISTENER]: callOptions.onRateLimitWait } : {}),
     };
-    return withRetry(
-      async () => {
-        try {
-          return await fn(request);
-        } catch (error) {
-          throw toGitHubError(error, context, token);
-        }
-      },
-      {
-        // plugin-retry already retried 5xx and dropped connections; what it cannot see is an
-        // answer cut short or garbled after its headers. Those get two more tries here.
-        retries: 2,
-        minTimeoutMs: Math.max(1, 200 * scale),
-        maxTimeoutMs: Math.max(1, 2000 * scale),
-        shouldRetry: (error) => (error as { code?: string }).code === GitHubErrorCode.badResponse,
-        ...(callOptions.signal ? { signal: callOptions.signal } : {}),
-      },
-    );
+    try {
+      return await fn(request);
+    } catch (error) {
+      throw toGitHubError(error, context, token);
+    }
   };
 
   // The same client with a write queue of its own that does not space writes apart, for unpaced
-  // writes: rate-limit answers are still waited out and reported, 5xx still retried.
+  // writes: rate-limit answers are still waited out and reported.
   let unpacedOctokit: InstanceType<typeof ThrottledOctokit> | undefined;
   const unpaced = () => (unpacedOctokit ??= new ThrottledOctokit(settings(new Bottleneck.Group()) as ConstructorParameters<typeof ThrottledOctokit>[0]));
 

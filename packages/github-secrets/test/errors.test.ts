@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Secret } from '@creds/core';
+import { Secret, withRetry } from '@creds/core';
 import type { GitHubSandbox } from '@creds/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient, type GitHubEnv, githubPreflightStep, secretStep } from '../src/index.js';
@@ -65,22 +65,24 @@ describe('errors say what to do and are not retried (401 / 403 / 404)', () => {
   });
 });
 
-describe('retries within a bound', () => {
-  it('retries 5xx and succeeds', async () => {
-    gh.failNext({ count: 2, status: 502 });
-    const { ctx } = context({ github: client(gh) });
-    await secretStep({ scope: repo, name: 'AFTER_5XX', value: () => new Secret('v') }).apply(ctx);
-    expect(gh.secretValue(sandboxRepo, 'AFTER_5XX')).toBe('v');
-    expect(gh.counts().byStatus[502]).toBe(2);
-  });
-
-  it('gives up after the bound with a retryable GITHUB_UNAVAILABLE', async () => {
+describe('one retry layer', () => {
+  it('the client makes one attempt and hands a 5xx back as a retryable GITHUB_UNAVAILABLE', async () => {
     gh.setErrorRate(1);
-    const github = client(gh, { retries: 2 });
-    const error = await rejection(github.getRepo('octo', 'app'));
+    const error = await rejection(client(gh).getRepo('octo', 'app'));
     expect(error.code).toBe('GITHUB_UNAVAILABLE');
     expect((error as { retryable?: boolean }).retryable).toBe(true);
-    expect(gh.counts().total).toBe(3);
+    expect(gh.counts().total).toBe(1);
+  });
+
+  it("the runner's retry (withRetry) tries a step again after 5xx answers and it succeeds", async () => {
+    gh.failNext({ count: 2, status: 502 });
+    const { ctx } = context({ github: client(gh) });
+    const waits: number[] = [];
+    const step = secretStep({ scope: repo, name: 'AFTER_5XX', value: () => new Secret('v') });
+    await withRetry(() => step.apply(ctx), { minTimeoutMs: 1, maxTimeoutMs: 5, onRetry: (r) => waits.push(r.delayMs) });
+    expect(gh.secretValue(sandboxRepo, 'AFTER_5XX')).toBe('v');
+    expect(gh.counts().byStatus[502]).toBe(2);
+    expect(waits).toHaveLength(2);
   });
 
   it('waits out the secondary rate limit (time-scaled) and reports the wait as progress', async () => {
@@ -106,6 +108,7 @@ describe('retries within a bound', () => {
     const github = client(gh, { maxRateLimitWaitSeconds: 60 });
     const error = await rejection(github.getRepo('octo', 'app'));
     expect(error.code).toBe('GITHUB_RATE_LIMITED');
+    expect((error as { retryable?: boolean }).retryable).toBe(false);
     expect(error.hint).toMatch(/hourly request limit is spent until/);
     expect(gh.counts().total).toBe(1);
   });
