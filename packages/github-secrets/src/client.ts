@@ -4,7 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { Octokit } from '@octokit/rest';
 import { createApi, type GitHubApi } from './api.js';
-import { type CallContext, GitHubErrorCode, toGitHubError } from './errors.js';
+import { type CallContext, toGitHubError } from './errors.js';
 import type { CallOptions, RateLimitWait } from './call-options.js';
 
 export interface GitHubClientOptions {
