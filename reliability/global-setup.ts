@@ -12,6 +12,16 @@ export function setup(project: TestProject): void {
   project.provide('resultsDir', dir);
 }
 
+type Row = [string, string, string];
+
+/** A titled markdown table of (what, value, target) rows, its columns padded to fit. */
+function table(title: string, first: string, rows: Row[]): string[] {
+  const all: Row[] = [[first, 'value', 'target'], ...rows];
+  const width = [0, 1, 2].map((i) => Math.max(6, ...all.map((r) => r[i]!.length)));
+  const line = (r: Row) => `| ${r[0].padEnd(width[0]!)} | ${r[1].padStart(width[1]!)} | ${r[2].padEnd(width[2]!)} |`;
+  return ['', title, line(all[0]!), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+}
+
 /** After every file: one table of what the suite measured (each file wrote its figures). */
 export function teardown(): void {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -20,7 +30,7 @@ export function teardown(): void {
   const sum = (key: keyof Figures) => Object.values(figures).reduce((n, f) => n + (typeof f[key] === 'number' ? (f[key] as number) : 0), 0);
   const max = (key: keyof Figures) => Math.max(0, ...Object.values(figures).map((f) => (typeof f[key] === 'number' ? (f[key] as number) : 0)));
   const crash = Object.entries(figures).filter(([name]) => name.startsWith('crash-'));
-  const rows: Array<[string, string, string]> = [];
+  const rows: Row[] = [];
   for (const [name, f] of crash) {
     rows.push([`${name}: kill points tried / converged`, `${f.killPoints ?? 0} / ${f.converged ?? 0}`, 'all']);
     rows.push([`${name}: runs that finished before the kill`, String(f.completedBeforeKill ?? 0), '—']);
@@ -37,10 +47,8 @@ export function teardown(): void {
   rows.push(['file mode checks passed', String(sum('modeChecks')), '—']);
   rows.push(['secret scan: bytes / secret values', `${sum('scannedBytes')} / ${sum('scannedSecrets')}`, '—']);
   rows.push(['secret hits', String(sum('secretHits')), '0']);
-  const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), 6];
-  const line = (r: [string, string, string]) => `| ${r[0].padEnd(width[0]!)} | ${r[1].padStart(width[1]!)} | ${r[2].padEnd(width[2]!)} |`;
-  const out = ['', 'creds reliability summary', line(['measure', 'value', 'target']), `|${'-'.repeat(width[0]! + 2)}|${'-'.repeat(width[1]! + 2)}|${'-'.repeat(width[2]! + 2)}|`, ...rows.map(line)];
-  const safety: Array<[string, string, string]> = [
+  const out = table('creds reliability summary', 'measure', rows);
+  const safety: Row[] = [
     ['preflight-before-write cases / with 0 writes', `${sum('preflightCases')} / ${sum('preflightZeroWrites')}`, 'all'],
     ['collisions refused / cases (writes made)', `${sum('collisionsRefused')} / ${sum('collisionCases')} (${sum('collisionWrites')})`, 'all (0)'],
     ['teardowns refused before any delete / deletes made', `${sum('teardownBlocked')} / ${sum('teardownBlockedDeletes')}`, '— / 0'],
@@ -49,19 +57,15 @@ export function teardown(): void {
     ['pre-existing secrets / kept by rollback', `${sum('preexistingSecrets')} / ${sum('preexistingKept')}`, 'all'],
     ['no-op run rolled back: deletes made', String(sum('noopRollbackDeletes')), '0'],
   ];
-  const sw = [Math.max(...safety.map((r) => r[0].length)), Math.max(...safety.map((r) => r[1].length)), 6];
-  const sline = (r: [string, string, string]) => `| ${r[0].padEnd(sw[0]!)} | ${r[1].padStart(sw[1]!)} | ${r[2].padEnd(sw[2]!)} |`;
-  out.push('', 'creds safety', sline(['case', 'value', 'target']), `|${'-'.repeat(sw[0]! + 2)}|${'-'.repeat(sw[1]! + 2)}|${'-'.repeat(sw[2]! + 2)}|`, ...safety.map(sline));
-  const rotation: Array<[string, string, string]> = [
+  out.push(...table('creds safety', 'case', safety));
+  const rotation: Row[] = [
     ['workflows started during a rotation: calls / refused key', `${sum('watchCalls')} / ${sum('watchRefused')}`, '— / 0'],
     ['  mixed pair (started between the two secret writes) / window', `${sum('watchMixed')} / ${max('mixedWindowMs')} ms`, '—'],
     ['run in progress at the switch: calls / failed', `${sum('inProgressCalls')} / ${sum('inProgressFailed')}`, '— / 0'],
     ['  old key retired only after that run ended', sum('retiredAfterRun') > 0 ? 'yes' : 'no', 'yes'],
     ['drain timeouts: exit 1, old key kept / resumed to the end', `${sum('drainTimeoutCases')} / ${sum('drainTimeoutResumed')}`, 'all'],
   ];
-  const rw = [Math.max(...rotation.map((r) => r[0].length)), Math.max(...rotation.map((r) => r[1].length)), 6];
-  const rline = (r: [string, string, string]) => `| ${r[0].padEnd(rw[0]!)} | ${r[1].padStart(rw[1]!)} | ${r[2].padEnd(rw[2]!)} |`;
-  out.push('', 'creds rotation, watched from a workflow', rline(['case', 'value', 'target']), `|${'-'.repeat(rw[0]! + 2)}|${'-'.repeat(rw[1]! + 2)}|${'-'.repeat(rw[2]! + 2)}|`, ...rotation.map(rline));
+  out.push(...table('creds rotation, watched from a workflow', 'case', rotation));
   for (const [name, f] of Object.entries(figures)) for (const note of f.notes ?? []) out.push(`note (${name}): ${note}`);
   console.log(out.join('\n'));
 }
