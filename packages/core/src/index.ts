@@ -28,7 +28,7 @@ export { LOCK_HEARTBEAT_MS, LOCK_STALE_AFTER_MS, Lock, processIdentity, withLock
 export type { LockHolder, LockOptions, LockState } from './lock.js';
 export { createLogger, REDACTED_LOG_PATHS, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { blockingRun, replayJournal, resumeActions, rollbackActions, rollbackOrder, rollbackTarget, undoableSteps } from './replay.js';
+export { blockingRun, replayJournal, resumeActions, rollbackActions, rollbackOrder, rollbackTarget, undoableSteps, wroteNothing } from './replay.js';
 export type { ResumeAction, RollbackAction, RunRecord, StepState, UndoState } from './replay.js';
 export { DEFAULT_RETRY, withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';

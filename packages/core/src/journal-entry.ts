@@ -19,7 +19,8 @@ export const journalEntrySchema = z.discriminatedUnion('type', [
     pid: z.number().int(),
   }),
   z.object({ ...base, type: z.literal('run-resumed'), configHash: z.string().optional(), pid: z.number().int() }),
-  z.object({ ...stepBase, type: z.literal('step-started') }),
+  /** `readOnly`: the step changes nothing outside the journal (Step.readOnly); absent for a step that may write. */
+  z.object({ ...stepBase, type: z.literal('step-started'), readOnly: z.literal(true).optional() }),
   /** What a step found before its first change in this run (see StepContext.record). */
   z.object({ ...stepBase, type: z.literal('step-noted'), note: z.unknown() }),
   z.object({ ...stepBase, type: z.literal('step-succeeded'), output: z.unknown() }),

@@ -20,6 +20,8 @@ export interface RunRecord {
   status: 'in-progress' | 'succeeded' | 'failed';
   resumes: number;
   steps: Map<string, StepState>;
+  /** The steps that started without being marked read-only (Step.readOnly): those that may have written. */
+  writers: Set<string>;
   /** The first note each step recorded in this run (what it found before changing anything). */
   notes: Map<string, unknown>;
   rollback:
@@ -48,6 +50,7 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
         status: 'in-progress',
         resumes: 0,
         steps: new Map(),
+        writers: new Set(),
         notes: new Map(),
         rollback: undefined,
       };
@@ -66,6 +69,7 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
         break;
       case 'step-started':
         run.steps.set(entry.stepId, { state: 'started' });
+        if (!entry.readOnly) run.writers.add(entry.stepId);
         break;
       case 'step-noted':
         if (!run.notes.has(entry.stepId)) run.notes.set(entry.stepId, entry.note);
@@ -97,6 +101,17 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
     }
   }
   return runs;
+}
+
+/**
+ * A run that failed or was interrupted before any step that may write started: only read-only
+ * steps ran (a preflight that refused), or none. It changed nothing, so it is as good as finished:
+ * it keeps no new run from starting, a resume of it starts its workflow afresh, and a rollback has
+ * nothing of it to undo and passes over it. A run that succeeded is not one of these (a rollback
+ * of it is reported as such), nor is a run of an older journal, whose steps are not marked.
+ */
+export function wroteNothing(run: RunRecord): boolean {
+  return run.status !== 'succeeded' && run.writers.size === 0;
 }
 
 export type ResumeAction = 'skip' | 'apply';
@@ -146,23 +161,24 @@ export function rollbackOrder(run: RunRecord, workflow: Pick<Workflow<never>, 'o
     .reverse();
 }
 
-/** The run a rollback applies to: the newest one not fully rolled back. */
+/** The run a rollback applies to: the newest one not fully rolled back, passing over those that wrote nothing. */
 export function rollbackTarget(runs: readonly RunRecord[]): RunRecord | undefined {
   for (let i = runs.length - 1; i >= 0; i--) {
     const run = runs[i]!;
-    if (run.rollback?.status !== 'succeeded') return run;
+    if (run.rollback?.status !== 'succeeded' && !wroteNothing(run)) return run;
   }
   return undefined;
 }
 
 /**
  * Why a new run may not start now, if it may not: a rollback that has not finished, or a newest
- * run that neither succeeded nor was rolled back.
+ * run that neither succeeded nor was rolled back. Runs that wrote nothing do not count.
  */
 export function blockingRun(runs: readonly RunRecord[]): { run: RunRecord; kind: 'run' | 'rollback' } | undefined {
-  const rollingBack = runs.find((run) => run.rollback && run.rollback.status !== 'succeeded');
+  const counted = runs.filter((run) => !wroteNothing(run));
+  const rollingBack = counted.find((run) => run.rollback && run.rollback.status !== 'succeeded');
   if (rollingBack) return { run: rollingBack, kind: 'rollback' };
-  const last = runs.at(-1);
+  const last = counted.at(-1);
   if (!last || last.rollback || last.status === 'succeeded') return undefined;
   return { run: last, kind: 'run' };
 }

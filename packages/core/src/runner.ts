@@ -16,7 +16,7 @@ import type { EngineEvent, EventListener } from './events.js';
 import { Journal } from './journal.js';
 import { Lock } from './lock.js';
 import { type Logger, silentLogger } from './logger.js';
-import { blockingRun, type RunRecord, replayJournal, resumeActions, rollbackActions, rollbackOrder, rollbackTarget, undoableSteps } from './replay.js';
+import { blockingRun, type RunRecord, replayJournal, resumeActions, rollbackActions, rollbackOrder, rollbackTarget, undoableSteps, wroteNothing } from './replay.js';
 import { type RetryOptions, withRetry } from './retry.js';
 import type { CheckResult, Step, StepContext } from './step.js';
 import type { Workflow } from './workflow.js';
@@ -88,11 +88,14 @@ export type WorkflowResolver<Env> = Workflow<Env> | ((name: string) => Workflow<
 export interface Runner<Env> {
   /** Read-only: each step's check, no journal, no lock. */
   plan(workflow: Workflow<Env>, env: Env): Promise<PlanResult>;
-  /** Starts a new run. Refused while the last run (or a rollback) is unfinished. */
+  /** Starts a new run. Refused while the last run (or a rollback) is unfinished, unless that run wrote nothing (`wroteNothing`). */
   run(workflow: Workflow<Env>, env: Env, options?: RunOptions): Promise<RunResult>;
-  /** Continues the unfinished last run: succeeded steps are skipped, the rest applied. */
+  /**
+   * Continues the unfinished last run: succeeded steps are skipped, the rest applied. A last run
+   * of this workflow that wrote nothing is not continued but started afresh, as `run` would.
+   */
   resume(workflow: Workflow<Env>, env: Env, options?: RunOptions): Promise<RunResult>;
-  /** Undoes the newest run not yet rolled back (or finishes an interrupted rollback). */
+  /** Undoes the newest run not yet rolled back, passing over runs that wrote nothing (or finishes an interrupted rollback). */
   rollback(workflows: WorkflowResolver<Env>, env: Env): Promise<RollbackResult>;
   /** Every run recorded in the journal, oldest first. */
   history(): RunRecord[];
@@ -228,7 +231,7 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
 
     const applyStep = async (step: Step<Env>): Promise<void> => {
       const t0 = Date.now();
-      journal.append({ type: 'step-started', runId, stepId: step.id });
+      journal.append({ type: 'step-started', runId, stepId: step.id, ...(step.readOnly ? { readOnly: true as const } : {}) });
       emit({ type: 'step-started', runId, stepId: step.id, title: step.title });
       try {
         const ctx = contextFor(workflow, env, runId, step.id, outputs, book);
@@ -287,27 +290,20 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
     },
 
     run(workflow, env, runOptions = {}) {
-      return exclusive(async (runs) => {
-        const blocked = blockingRun(runs);
-        if (blocked) throw new UnfinishedRunError(blocked.run.runId, blocked.run.workflow, blocked.kind);
-        const runId = randomUUID();
-        journal.append({
-          type: 'run-started',
-          runId,
-          workflow: workflow.name,
-          ...(runOptions.configHash === undefined ? {} : { configHash: runOptions.configHash }),
-          ...(runOptions.config === undefined ? {} : { config: toJson('config', runOptions.config) }),
-          steps: [...workflow.order],
-          pid: process.pid,
-        });
-        emit({ type: 'run-started', runId, workflow: workflow.name, mode: 'run', steps: workflow.order.length });
-        return execute(workflow, env, runId, new Map());
-      });
+      return exclusive(async (runs) => start(workflow, env, runOptions, runs));
     },
 
     resume(workflow, env, runOptions = {}) {
       return exclusive(async (runs) => {
         const last = runs.at(-1);
+        if (last && wroteNothing(last)) {
+          if (last.workflow !== workflow.name) {
+            throw new NothingToResumeError(`the last run (${last.workflow}) stopped before it wrote anything; there is nothing to resume`);
+          }
+          // Continuing a run that changed nothing is running it from the start: a new run, built
+          // from what it is given now (the fix of what stopped it included).
+          return start(workflow, env, runOptions, runs);
+        }
         if (!last || last.rollback || last.status === 'succeeded') {
           throw new NothingToResumeError(
             last?.rollback
@@ -362,6 +358,23 @@ export function createRunner<Env>(options: RunnerOptions): Runner<Env> {
       return replayJournal(journal.read().entries);
     },
   };
+
+  async function start(workflow: Workflow<Env>, env: Env, runOptions: RunOptions, runs: readonly RunRecord[]): Promise<RunResult> {
+    const blocked = blockingRun(runs);
+    if (blocked) throw new UnfinishedRunError(blocked.run.runId, blocked.run.workflow, blocked.kind);
+    const runId = randomUUID();
+    journal.append({
+      type: 'run-started',
+      runId,
+      workflow: workflow.name,
+      ...(runOptions.configHash === undefined ? {} : { configHash: runOptions.configHash }),
+      ...(runOptions.config === undefined ? {} : { config: toJson('config', runOptions.config) }),
+      steps: [...workflow.order],
+      pid: process.pid,
+    });
+    emit({ type: 'run-started', runId, workflow: workflow.name, mode: 'run', steps: workflow.order.length });
+    return execute(workflow, env, runId, new Map());
+  }
 
   async function undoRun(workflow: Workflow<Env>, env: Env, target: RunRecord): Promise<RollbackResult> {
     const started = Date.now();

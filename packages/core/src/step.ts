@@ -60,6 +60,14 @@ export interface Step<Env = unknown, Out = unknown> {
   readonly id: string;
   readonly title: string;
   readonly dependsOn?: readonly string[];
+  /**
+   * The step changes nothing outside the journal: it reads and checks (a preflight, a wait, a
+   * probe that cannot change anything). The journal marks its start so: a failed or interrupted run
+   * in which only read-only steps started wrote nothing, so it keeps no new run from starting, a
+   * `resume` of it starts the workflow afresh and a rollback passes over it (see `wroteNothing`).
+   * A step that may write anything at all leaves it unset.
+   */
+  readonly readOnly?: boolean;
   apply(ctx: StepContext<Env>): Promise<Out>;
   // biome-ignore lint/suspicious/noConfusingVoidType: most undos delete and return nothing
   undo?(ctx: StepContext<Env>, output: Out | undefined): Promise<Out | void>;

@@ -8,14 +8,15 @@ import {
   rollbackActions,
   rollbackOrder,
   rollbackTarget,
+  wroteNothing,
 } from '../src/index.js';
 
-// Journal in → next action out. Entries are abbreviated: [type, stepId?].
-type Short = [JournalEntry['type'], string?];
+// Journal in → next action out. Entries are abbreviated: [type, stepId?, 'read-only' | 'failed'?].
+type Short = [JournalEntry['type'], string?, ('read-only' | 'failed')?];
 const STEPS = ['a', 'b', 'c'];
 
 function journal(shorts: Short[], runId = 'r1'): JournalEntry[] {
-  return shorts.map(([type, stepId]) => {
+  return shorts.map(([type, stepId, extra]) => {
     const base = { v: 1 as const, at: '2026-01-01T00:00:00.000Z', runId };
     switch (type) {
       case 'run-started':
@@ -25,7 +26,9 @@ function journal(shorts: Short[], runId = 'r1'): JournalEntry[] {
         return { ...base, type, pid: 1 };
       case 'run-finished':
       case 'rollback-finished':
-        return { ...base, type, status: 'succeeded' as const };
+        return { ...base, type, status: extra === 'failed' ? ('failed' as const) : ('succeeded' as const) };
+      case 'step-started':
+        return { ...base, type, stepId: stepId!, ...(extra === 'read-only' ? { readOnly: true as const } : {}) };
       case 'step-failed':
       case 'undo-failed':
         return { ...base, type, stepId: stepId!, code: 'X', message: 'boom' };
@@ -115,10 +118,28 @@ describe('rollback: journal in → next action out', () => {
 
 describe('which run is blocking or targeted', () => {
   const finished: Short[] = [['run-started'], ['run-finished']];
+  const refused: Short[] = [['run-started'], ['step-started', 'p', 'read-only'], ['step-failed', 'p'], ['run-finished', undefined, 'failed']];
   it.each<[string, JournalEntry[], string | undefined, string | undefined]>([
     ['empty journal', [], undefined, undefined],
     ['finished run', journal(finished), undefined, 'r1'],
-    ['unfinished run', journal([['run-started']]), 'run:r1', 'r1'],
+    ['unfinished run', journal([['run-started'], ['step-started', 'a']]), 'run:r1', 'r1'],
+    ['run killed before its first step', journal([['run-started']]), undefined, undefined],
+    ['run refused by its read-only checks', journal(refused), undefined, undefined],
+    ['run interrupted in its read-only checks', journal([['run-started'], ['step-started', 'p', 'read-only']]), undefined, undefined],
+    ['finished run, then one refused by its checks', [...journal(finished), ...journal(refused, 'r2')], undefined, 'r1'],
+    [
+      'checks passed, then a write failed',
+      journal([['run-started'], ['step-started', 'p', 'read-only'], ['step-succeeded', 'p'], ['step-started', 'a'], ['step-failed', 'a'], ['run-finished', undefined, 'failed']]),
+      'run:r1',
+      'r1',
+    ],
+    [
+      'a step started read-only, then as a write when resumed',
+      journal([['run-started'], ['step-started', 'p', 'read-only'], ['step-failed', 'p'], ['run-resumed'], ['step-started', 'p']]),
+      'run:r1',
+      'r1',
+    ],
+    ['rollback in progress of a run that wrote nothing', journal([...refused, ['rollback-started']]), undefined, undefined],
     ['rolled-back run', journal([...finished, ['rollback-started'], ['rollback-finished']]), undefined, undefined],
     ['rollback in progress', journal([...finished, ['rollback-started']]), 'rollback:r1', 'r1'],
     [
@@ -132,5 +153,16 @@ describe('which run is blocking or targeted', () => {
     const b = blockingRun(runs);
     expect(b ? `${b.kind}:${b.run.runId}` : undefined).toBe(blocking);
     expect(rollbackTarget(runs)?.runId).toBe(target);
+  });
+});
+
+describe('a run that wrote nothing', () => {
+  it.each<[string, Short[], boolean]>([
+    ['refused by a read-only step', [['run-started'], ['step-started', 'p', 'read-only'], ['step-failed', 'p'], ['run-finished', undefined, 'failed']], true],
+    ['killed before any step', [['run-started']], true],
+    ['a write started (no end recorded)', [['run-started'], ['step-started', 'p', 'read-only'], ['step-started', 'a']], false],
+    ['succeeded with read-only steps only: a run, rolled back as one', [['run-started'], ['step-started', 'p', 'read-only'], ['step-succeeded', 'p'], ['run-finished']], false],
+  ])('%s → %s', (_name, shorts, expected) => {
+    expect(wroteNothing(run(shorts))).toBe(expected);
   });
 });

@@ -137,6 +137,55 @@ describe('Runner', () => {
     expect(env.world.log.filter((l) => l === 'create a')).toHaveLength(1);
   });
 
+  it('a run refused by its read-only checks blocks nothing: a new run starts, resume starts afresh, rollback passes over it', async () => {
+    const checked = (ok: () => boolean): Step<Env> => ({
+      id: 'check',
+      title: 'check',
+      readOnly: true,
+      async apply() {
+        if (!ok()) throw new CredsError('not yours', { code: 'NOT_OWNED' });
+        return null;
+      },
+    });
+    let allowed = false;
+    const wf = () => createWorkflow<Env>('setup', [checked(() => allowed), resource('a', ['check']), resource('b', ['a'])]);
+    const env: Env = { world: new World() };
+    const entries = () => readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    // Nothing to roll back: the only run wrote nothing.
+    await expect(runnerFor().run(wf(), env)).rejects.toThrow(/not yours/);
+    await expect(runnerFor().rollback(wf(), env)).rejects.toMatchObject({ code: 'NOTHING_TO_ROLL_BACK' });
+    // --resume of it is a new run from the start.
+    allowed = true;
+    const resumed = await runnerFor().resume(wf(), env);
+    expect(resumed.applied.sort()).toEqual(['a', 'b', 'check']);
+    expect(resumed.skipped).toEqual([]);
+    const runIds = new Set(entries().filter((e) => e['type'] === 'run-started').map((e) => e['runId']));
+    expect(runIds.size).toBe(2);
+    expect(runIds.has(resumed.runId)).toBe(true);
+    expect(entries().some((e) => e['type'] === 'run-resumed')).toBe(false);
+    // Only the read-only step's start is marked; a write step's entry is as before.
+    const starts = entries().filter((e) => e['type'] === 'step-started' && e['runId'] === resumed.runId);
+    expect(starts.find((e) => e['stepId'] === 'check')).toMatchObject({ readOnly: true });
+    expect(Object.keys(starts.find((e) => e['stepId'] === 'a')!).sort()).toEqual(['at', 'runId', 'stepId', 'type', 'v']);
+
+    // Refused again after a run that wrote: a plain run still starts, and rollback undoes the run before it.
+    allowed = false;
+    await expect(runnerFor().run(wf(), env)).rejects.toThrow(/not yours/);
+    await expect(runnerFor().resume(createWorkflow<Env>('teardown', [resource('x')]), env)).rejects.toMatchObject({ code: 'NOTHING_TO_RESUME' });
+    const rollback = await runnerFor().rollback(wf(), env);
+    expect(rollback.runId).toBe(resumed.runId);
+    expect(env.world.resources.size).toBe(0);
+    allowed = true;
+    expect((await runnerFor().run(wf(), env)).applied.sort()).toEqual(['a', 'b', 'check']);
+
+    // A run whose checks passed and whose write failed still blocks.
+    env.failOn = new Set(['b']);
+    rmSync(join(dir, 'journal.jsonl'));
+    await expect(runnerFor().run(wf(), env)).rejects.toThrow(StepFailedError);
+    await expect(runnerFor().run(wf(), env)).rejects.toThrow(UnfinishedRunError);
+  });
+
   it('retries retryable errors within the bound and fails terminal ones at once', async () => {
     let attempts = 0;
     const flaky: Step<Env> = {

@@ -1,5 +1,5 @@
 import { type AwsClients, createAwsClients } from '@creds/aws-iam';
-import { blockingRun, CredsError, createLogger, Lock, type RunRecord, rollbackOrder, rollbackTarget } from '@creds/core';
+import { blockingRun, CredsError, createLogger, Lock, type RunRecord, rollbackOrder, rollbackTarget, wroteNothing } from '@creds/core';
 import { createGitHubClient, resolveGitHubToken } from '@creds/github-secrets';
 import type { BlockedTarget, Creds, CredsOptions, LockedBy, RollbackPlan, RunRefusal, TargetResult, UnlockResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
@@ -150,7 +150,9 @@ export function createCreds<Name extends string = WorkflowName>(
               return { status: 'skipped', error: { code: 'KEY_NOT_OLD', message: `the key is younger than ${runOptions.olderThan}` } };
             }
           }
-          const resumed = runOptions.resume ? runs.at(-1) : undefined;
+          // A last run that wrote nothing is not continued but started afresh (the engine's resume), from today's config.
+          const last = runs.at(-1);
+          const resumed = runOptions.resume && last && !wroteNothing(last) ? last : undefined;
           const wf = await workflow({
             name,
             target,

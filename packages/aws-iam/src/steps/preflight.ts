@@ -35,6 +35,7 @@ export function awsPreflightStep<Env extends AwsEnv = AwsEnv>(opts: AwsPreflight
   return {
     id: opts.id ?? 'aws-preflight',
     title: 'Check the AWS identity',
+    readOnly: true,
     ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
     async apply(ctx) {
       const identity = await resolveCallerIdentity(ctx, opts.expectAccountId);

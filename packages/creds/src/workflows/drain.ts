@@ -84,6 +84,7 @@ export function drainStep<E extends Env>(targets: readonly TargetConfig[], optio
   return {
     id: options.id,
     title: 'Wait for workflow runs that started before the switch to finish',
+    readOnly: true,
     dependsOn: [...options.switchSteps],
     async apply(ctx) {
       const written = options.switchSteps
@@ -180,6 +181,7 @@ export function oldKeyUnusedStep<E extends Env>(options: OldKeyUnusedStepOptions
   return {
     id: options.id,
     title: 'Check nothing else used the old key since the switch',
+    readOnly: true,
     dependsOn: options.dependsOn,
     async apply(ctx) {
       const drain = ctx.output<DrainOutput>(options.drainStep);

@@ -52,6 +52,7 @@ function repoNameStep(target: TargetConfig): Step<TargetEnv> {
   return {
     id: OIDC_STEPS.repoName,
     title: `Check GitHub spells the repository ${wanted}`,
+    readOnly: true,
     dependsOn: [PREFLIGHT_STEPS.github],
     async apply(ctx) {
       const fromPreflight = ctx.output<GitHubPreflightOutput>(PREFLIGHT_STEPS.github)?.repos.find((r) => r.fullName.toLowerCase() === wanted.toLowerCase());

@@ -36,6 +36,7 @@ function userOwnerStep(target: TargetConfig): Step<TargetEnv> {
   return {
     id: PREFLIGHT_STEPS.owner,
     title: `Check that IAM user ${userName} is free or this target's`,
+    readOnly: true,
     async apply(ctx) {
       const found = await checkUserOwnership(ctx.env.aws.iam, options);
       return { userName, exists: found.user !== undefined, ...(found.ownership ? { ownership: found.ownership } : {}), adopting: found.adopting };
@@ -69,6 +70,7 @@ function storeWritableStep(): Step<TargetEnv> {
   return {
     id: PREFLIGHT_STEPS.store,
     title: 'Check that the key store can be written',
+    readOnly: true,
     async apply(ctx) {
       await checkStoreWritable(ctx.env.store);
       return { type: ctx.env.store.type, where: ctx.env.store.describe() };

@@ -180,6 +180,8 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   const begin: Step<TargetEnv> = {
     id: ROTATE_STEPS.begin,
     title: `Record the key being replaced (${oldKeyId.slice(0, 4)}…${oldKeyId.slice(-4)})`,
+    // Its output, in the journal, is all it writes.
+    readOnly: true,
     async apply() {
       return { oldKeyId };
     },

@@ -75,6 +75,8 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
   return {
     id: SETUP_STEPS.writeAccess,
     title: 'Check the GitHub token may write the secrets',
+    // The probe deletes a name that cannot exist: nothing is created or changed.
+    readOnly: true,
     dependsOn: KEY_PREFLIGHT,
     async apply(ctx) {
       const written = group.every((t) => ctx.env.priorOutput?.(githubStepId('secret', secretScope(t), t.secrets.accessKeyId)) !== undefined);

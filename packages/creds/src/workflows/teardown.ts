@@ -142,6 +142,7 @@ export function teardownCheckStep(target: TargetConfig, runs: readonly RunRecord
   return {
     id: TEARDOWN_STEPS.check,
     title: `Check that IAM user ${userName} holds only what creds made`,
+    readOnly: true,
     dependsOn: PREFLIGHT,
     async apply(ctx) {
       const refused = await refusal(ctx.env);

@@ -57,6 +57,7 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
   return {
     id: options.id ?? 'github-preflight',
     title: options.title ?? `Check the GitHub token can manage secrets of ${targets.join(', ') || 'nothing'}`,
+    readOnly: true,
     ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
     apply: run,
     async check(ctx): Promise<CheckResult> {
