@@ -164,10 +164,12 @@ it('two configs, org-a/api and org-b/api, default names: the second setup is ref
     expect(world.github.secret(scopeB, 'AWS_DEFAULT_REGION')).toEqual(regionBefore);
     expect(JSON.stringify(world.iam.state().users)).toBe(userBefore);
 
-    // plan shows the same refusal; B's rollback (of a run that only checked) and teardown delete nothing.
+    // plan shows the same refusal; B's run only checked, so rollback has nothing to undo; teardown deletes nothing.
     const planB = await inB(['plan', 'setup']);
     expect(`${planB.stdout}${planB.stderr}`).toMatch(/managed by creds for another target, target api of org-a\/api/);
-    expect((await inB(['rollback', '--yes'])).code).toBe(0);
+    const rollbackB = await inB(['rollback', '--yes']);
+    expect(rollbackB.code, rollbackB.stderr).toBe(2);
+    expect(rollbackB.stderr).toMatch(/no run to roll back/);
     const teardownB = await inB(['run', 'teardown', '--yes']);
     expect(teardownB.code, teardownB.stderr).toBe(1);
     expect(teardownB.stderr).toMatch(/NOT_OWNED.*target api of org-a\/api; teardown deletes nothing/);
@@ -217,6 +219,34 @@ const storeEntries = (world: World): string[] => {
 /** Nothing creds made is left: no user, no secret, no store entry. */
 const nothingLeft = (world: World) =>
   world.iam.state().users.length === 0 && world.github.secretNames(SCOPE).length === 0 && storeEntries(world).length === 0;
+
+it('a setup refused by its preflight wrote nothing, so after the fix a plain run setup starts, with no --resume; rollback then undoes only it', async () => {
+  const world = await createWorld();
+  try {
+    world.iam.addUser({ userName: USER });
+    const refused = await cli(world, ['run', 'setup', '--yes']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/NOT_OWNED/);
+    sed(world, USER, 'own-user');
+    const fixed = await cli(world, ['run', 'setup', '--yes']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stderr).not.toMatch(/UNFINISHED_RUN/);
+    expect(world.iam.state().users.map((u) => u.userName).sort()).toEqual(['own-user', USER].sort());
+    expect(world.github.secretNames(SCOPE)).toHaveLength(3);
+    const rollback = await cli(world, ['rollback', '--yes']);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(world.iam.state().users.map((u) => u.userName)).toEqual([USER]);
+    expect(world.github.secretNames(SCOPE)).toEqual([]);
+    // The refused run is passed over: there is nothing left to roll back.
+    const again = await cli(world, ['rollback', '--yes']);
+    expect(again.code, again.stderr).toBe(2);
+    expect(again.stderr).toMatch(/no run to roll back/);
+    expect(world.iam.state().users.map((u) => u.userName)).toEqual([USER]);
+  } finally {
+    collectWorld(world);
+    await world.remove();
+  }
+});
 
 it('rollback after the user name was edited undoes what the journal recorded, by those names', async () => {
   const world = await createWorld();

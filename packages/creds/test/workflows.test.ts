@@ -163,9 +163,13 @@ describe('setup → status → setup again → rotate → teardown, against the 
     expect(setup?.status).toBe('failed');
     expect(setup?.error?.hint).toMatch(/adopt/);
     expect(user()!.accessKeys).toEqual([]);
+    // The refusal came from the preflight, which writes nothing: no run to roll back, none blocking.
     const [rollback] = await creds.rollback();
-    expect(rollback?.error).toBeUndefined();
+    expect(rollback?.error?.code).toBe('NOTHING_TO_ROLL_BACK');
     expect(user()).toBeDefined();
+    expect(creds.blocked()).toEqual([]);
+    const [again] = await creds.run('setup');
+    expect(again?.error?.code).toBe('NOT_OWNED');
   });
 });
 
