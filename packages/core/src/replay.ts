@@ -106,8 +106,8 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
 /**
  * A run that failed or was interrupted before any step that may write started: only read-only
  * steps ran (a preflight that refused), or none. It changed nothing, so it is as good as finished:
- * it keeps no new run from starting, a resume of it starts its workflow afresh, and a rollback has
- * nothing of it to undo and passes over it. A run that succeeded is not one of these (a rollback
+ * it keeps no new run from starting, a resume of it starts its workflow afresh, and its rollback
+ * undoes nothing. A run that succeeded is not one of these (a rollback
  * of it is reported as such), nor is a run of an older journal, whose steps are not marked.
  */
 export function wroteNothing(run: RunRecord): boolean {
@@ -161,11 +161,15 @@ export function rollbackOrder(run: RunRecord, workflow: Pick<Workflow<never>, 'o
     .reverse();
 }
 
-/** The run a rollback applies to: the newest one not fully rolled back, passing over those that wrote nothing. */
+/**
+ * The run a rollback applies to: the newest one not fully rolled back. A run that wrote nothing is
+ * one too (its rollback undoes nothing): a rollback never reaches past the run the user just saw
+ * refused to an older one, say the setup behind a refused teardown; a second rollback does.
+ */
 export function rollbackTarget(runs: readonly RunRecord[]): RunRecord | undefined {
   for (let i = runs.length - 1; i >= 0; i--) {
     const run = runs[i]!;
-    if (run.rollback?.status !== 'succeeded' && !wroteNothing(run)) return run;
+    if (run.rollback?.status !== 'succeeded') return run;
   }
   return undefined;
 }

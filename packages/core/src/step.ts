@@ -64,7 +64,7 @@ export interface Step<Env = unknown, Out = unknown> {
    * The step changes nothing outside the journal: it reads and checks (a preflight, a wait, a
    * probe that cannot change anything). The journal marks its start so: a failed or interrupted run
    * in which only read-only steps started wrote nothing, so it keeps no new run from starting, a
-   * `resume` of it starts the workflow afresh and a rollback passes over it (see `wroteNothing`).
+   * `resume` of it starts the workflow afresh and its rollback undoes nothing (see `wroteNothing`).
    * A step that may write anything at all leaves it unset.
    */
   readonly readOnly?: boolean;

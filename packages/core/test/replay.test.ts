@@ -123,10 +123,10 @@ describe('which run is blocking or targeted', () => {
     ['empty journal', [], undefined, undefined],
     ['finished run', journal(finished), undefined, 'r1'],
     ['unfinished run', journal([['run-started'], ['step-started', 'a']]), 'run:r1', 'r1'],
-    ['run killed before its first step', journal([['run-started']]), undefined, undefined],
-    ['run refused by its read-only checks', journal(refused), undefined, undefined],
-    ['run interrupted in its read-only checks', journal([['run-started'], ['step-started', 'p', 'read-only']]), undefined, undefined],
-    ['finished run, then one refused by its checks', [...journal(finished), ...journal(refused, 'r2')], undefined, 'r1'],
+    ['run killed before its first step', journal([['run-started']]), undefined, 'r1'],
+    ['run refused by its read-only checks (its rollback undoes nothing)', journal(refused), undefined, 'r1'],
+    ['run interrupted in its read-only checks', journal([['run-started'], ['step-started', 'p', 'read-only']]), undefined, 'r1'],
+    ['finished run, then one refused by its checks: a rollback stops at the refused one', [...journal(finished), ...journal(refused, 'r2')], undefined, 'r2'],
     [
       'checks passed, then a write failed',
       journal([['run-started'], ['step-started', 'p', 'read-only'], ['step-succeeded', 'p'], ['step-started', 'a'], ['step-failed', 'a'], ['run-finished', undefined, 'failed']]),
@@ -139,7 +139,7 @@ describe('which run is blocking or targeted', () => {
       'run:r1',
       'r1',
     ],
-    ['rollback in progress of a run that wrote nothing', journal([...refused, ['rollback-started']]), undefined, undefined],
+    ['rollback in progress of a run that wrote nothing', journal([...refused, ['rollback-started']]), undefined, 'r1'],
     ['rolled-back run', journal([...finished, ['rollback-started'], ['rollback-finished']]), undefined, undefined],
     ['rollback in progress', journal([...finished, ['rollback-started']]), 'rollback:r1', 'r1'],
     [

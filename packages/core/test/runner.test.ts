@@ -137,7 +137,7 @@ describe('Runner', () => {
     expect(env.world.log.filter((l) => l === 'create a')).toHaveLength(1);
   });
 
-  it('a run refused by its read-only checks blocks nothing: a new run starts, resume starts afresh, rollback passes over it', async () => {
+  it('a run refused by its read-only checks blocks nothing: a new run starts, resume starts afresh, its rollback undoes nothing', async () => {
     const checked = (ok: () => boolean): Step<Env> => ({
       id: 'check',
       title: 'check',
@@ -152,9 +152,9 @@ describe('Runner', () => {
     const env: Env = { world: new World() };
     const entries = () => readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
-    // Nothing to roll back: the only run wrote nothing.
+    // Its rollback undoes nothing: the run wrote nothing.
     await expect(runnerFor().run(wf(), env)).rejects.toThrow(/not yours/);
-    await expect(runnerFor().rollback(wf(), env)).rejects.toMatchObject({ code: 'NOTHING_TO_ROLL_BACK' });
+    expect((await runnerFor().rollback(wf(), env)).undone).toEqual([]);
     // --resume of it is a new run from the start.
     allowed = true;
     const resumed = await runnerFor().resume(wf(), env);
@@ -163,18 +163,24 @@ describe('Runner', () => {
     const runIds = new Set(entries().filter((e) => e['type'] === 'run-started').map((e) => e['runId']));
     expect(runIds.size).toBe(2);
     expect(runIds.has(resumed.runId)).toBe(true);
+    expect(env.world.resources.size).toBe(2);
     expect(entries().some((e) => e['type'] === 'run-resumed')).toBe(false);
     // Only the read-only step's start is marked; a write step's entry is as before.
     const starts = entries().filter((e) => e['type'] === 'step-started' && e['runId'] === resumed.runId);
     expect(starts.find((e) => e['stepId'] === 'check')).toMatchObject({ readOnly: true });
     expect(Object.keys(starts.find((e) => e['stepId'] === 'a')!).sort()).toEqual(['at', 'runId', 'stepId', 'type', 'v']);
 
-    // Refused again after a run that wrote: a plain run still starts, and rollback undoes the run before it.
+    // Refused again after a run that wrote: a rollback undoes the refused run (nothing), never the
+    // run before it; a second rollback does.
     allowed = false;
     await expect(runnerFor().run(wf(), env)).rejects.toThrow(/not yours/);
     await expect(runnerFor().resume(createWorkflow<Env>('teardown', [resource('x')]), env)).rejects.toMatchObject({ code: 'NOTHING_TO_RESUME' });
-    const rollback = await runnerFor().rollback(wf(), env);
-    expect(rollback.runId).toBe(resumed.runId);
+    const first = await runnerFor().rollback(wf(), env);
+    expect(first.runId).not.toBe(resumed.runId);
+    expect(first.undone).toEqual([]);
+    expect(env.world.resources.size).toBe(2);
+    const second = await runnerFor().rollback(wf(), env);
+    expect(second.runId).toBe(resumed.runId);
     expect(env.world.resources.size).toBe(0);
     allowed = true;
     expect((await runnerFor().run(wf(), env)).applied.sort()).toEqual(['a', 'b', 'check']);
