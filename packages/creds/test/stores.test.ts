@@ -48,7 +48,9 @@ describe('the key route with each store', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Every `op` call starts a Node process (the fake op) and the route makes dozens of them: on a
+    // busy two-core machine that took over 30 s. A bound against a hang, not a speed target.
+  }, 120_000);
 
   const bus = process.platform !== 'linux' || process.env['DBUS_SESSION_BUS_ADDRESS'];
   it.runIf(bus || process.env['CREDS_REQUIRE_KEYRING'] === '1')('keychain (a real Secret Service)', async () => {
