@@ -107,8 +107,8 @@ export function replayJournal(entries: readonly JournalEntry[]): RunRecord[] {
  * A run that failed or was interrupted before any step that may write started: only read-only
  * steps ran (a preflight that refused), or none. It changed nothing, so it is as good as finished:
  * it keeps no new run from starting, a resume of it starts its workflow afresh, and its rollback
- * undoes nothing. A run that succeeded is not one of these (a rollback
- * of it is reported as such), nor is a run of an older journal, whose steps are not marked.
+ * undoes nothing. A run that succeeded is not one of these, nor is a run of an older journal,
+ * whose steps are not marked.
  */
 export function wroteNothing(run: RunRecord): boolean {
   return run.status !== 'succeeded' && run.writers.size === 0;
