@@ -10,6 +10,7 @@ export interface InitFlags {
   region?: string;
   store?: 'json' | 'keychain' | '1password';
   vault?: string;
+  permissionsBoundary?: string;
   format: 'json' | 'yaml';
   force?: boolean;
   yes?: boolean;

@@ -139,6 +139,7 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
     .option('--region <region>', 'AWS region the workflows use (default: us-east-1)')
     .addOption(new Option('--store <type>', 'where the secret half of the key is kept').choices(['json', 'keychain', '1password']))
     .option('--vault <vault>', '1Password vault (with --store 1password)')
+    .option('--permissions-boundary <arn>', 'managed policy ARN that caps the IAM user (docs/permissions.md)')
     .addOption(new Option('--format <format>', 'file format: json, or yaml with comments').choices(['json', 'yaml']).default('json'))
     .option('--force', 'overwrite an existing config file')
     .option('-y, --yes', 'ask nothing: take flags and defaults')
@@ -148,6 +149,7 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
         'creds init',
         'creds init --owner octo-org --repo demo --user gha-demo --region eu-west-1 --yes',
         'creds init --format yaml --store keychain',
+        'creds init --permissions-boundary arn:aws:iam::123456789012:policy/gh-actions-boundary',
       ]),
     )
     .action(async (opts: InitFlags, command: Command) => {

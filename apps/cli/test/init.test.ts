@@ -1,7 +1,8 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './helpers.js';
+import { BASE_ENV, CLI, runCli, tempDir } from './helpers.js';
 import { checkJsonOutput } from './json-shapes.js';
 
 let dir: { path: string; remove(): Promise<void> };
@@ -83,3 +84,61 @@ describe('creds init', () => {
     expect(result).toMatchObject({ command: 'init', ok: true, gitignore: 'added' });
   });
 });
+
+const BOUNDARY = 'arn:aws:iam::123456789012:policy/gh-actions-boundary';
+
+describe('creds init: the permissions boundary', () => {
+  it('--permissions-boundary writes iam.permissionsBoundary, which the library loads', async () => {
+    const r = await runCli(['init', ...FLAGS, '--permissions-boundary', BOUNDARY], { cwd: dir.path });
+    expect(r.code, r.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(dir.path, 'creds.config.json'), 'utf8'));
+    expect(config.iam.permissionsBoundary).toBe(BOUNDARY);
+    const lib = await import('@creds/creds');
+    expect((await lib.loadConfig({ cwd: dir.path })).targets[0]?.iam.permissionsBoundary).toBe(BOUNDARY);
+    expect(r.stderr).not.toContain('consider iam.permissionsBoundary');
+  });
+
+  it('without one, no field is written and the next steps point at docs/permissions.md', async () => {
+    const r = await runCli(['init', ...FLAGS], { cwd: dir.path });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir.path, 'creds.config.json'), 'utf8')).iam).not.toHaveProperty('permissionsBoundary');
+    expect(r.stderr).toContain('consider iam.permissionsBoundary');
+  });
+
+  it('YAML: the boundary with a comment above it', async () => {
+    const r = await runCli(['init', ...FLAGS, '--permissions-boundary', BOUNDARY, '--format', 'yaml'], { cwd: dir.path });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(dir.path, 'creds.config.yaml'), 'utf8')).toMatch(/^ *#.*docs\/permissions\.md.*\n {2}permissionsBoundary: "arn:aws:iam::123456789012:policy\/gh-actions-boundary"$/m);
+  });
+
+  it('an ARN that is not a policy ARN: exit 2 naming iam.permissionsBoundary, nothing written', async () => {
+    const r = await runCli(['init', ...FLAGS, '--permissions-boundary', 'arn:aws:iam::123456789012:user/gh-actions-boundary'], { cwd: dir.path });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('iam.permissionsBoundary');
+    await expect(stat(join(dir.path, 'creds.config.json'))).rejects.toThrow();
+  });
+
+  // On a terminal (a pseudo-terminal from util-linux's `script`), init asks; the library's rule
+  // refuses a bad answer and asks again; an empty answer would write none.
+  it.skipIf(!hasScript())('asks on a terminal, refuses a bad ARN and takes a good one', async () => {
+    const command = [process.execPath, CLI, 'init', ...FLAGS, '--store', 'json'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir.path, env: { ...BASE_ENV } });
+    const answers = ['not-an-arn', BOUNDARY];
+    let out = '';
+    let asked = 0;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const prompts = out.split('Permissions boundary policy ARN').length - 1;
+      if (prompts > asked && asked < answers.length) child.stdin.write(`${answers[asked++]}\n`);
+    });
+    const code = await new Promise((done) => child.on('close', done));
+    expect(code, out).toBe(0);
+    expect(asked).toBe(2);
+    expect(out).toContain('"not-an-arn" is not an IAM policy ARN');
+    expect(JSON.parse(await readFile(join(dir.path, 'creds.config.json'), 'utf8')).iam.permissionsBoundary).toBe(BOUNDARY);
+  });
+});
+
+function hasScript(): boolean {
+  return spawnSync('script', ['--version']).status === 0;
+}

@@ -15,6 +15,8 @@ interface Answers {
   region: string;
   store: 'json' | 'keychain' | '1password';
   vault?: string;
+  /** ARN of the managed policy that caps the user's permissions (docs/permissions.md). */
+  permissionsBoundary?: string;
 }
 
 const STARTER_POLICY = {
@@ -50,6 +52,7 @@ export async function init(ctx: CliContext, flags: InitFlags): Promise<number> {
       '',
       'Next:',
       `  edit iam.policy: it is a placeholder (the permissions your workflows need)`,
+      ...(answers.permissionsBoundary ? [] : ['  consider iam.permissionsBoundary: docs/permissions.md says why the admin policy wants one']),
       '  creds doctor          # AWS identity, GitHub token, key store',
       '  creds plan setup      # what setup would change',
       '  creds run setup       # do it',
@@ -77,14 +80,22 @@ async function gather(ctx: CliContext, flags: InitFlags): Promise<Answers> {
       region: flags.region ?? 'us-east-1',
       store: flags.store ?? 'json',
       ...(flags.vault ? { vault: flags.vault } : {}),
+      ...(flags.permissionsBoundary ? { permissionsBoundary: flags.permissionsBoundary } : {}),
     };
   }
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const q = async (label: string, given: string | undefined, fallback: string | undefined, check?: (v: string) => Promise<string | undefined> | string | undefined) => {
+  const q = async (
+    label: string,
+    given: string | undefined,
+    fallback: string | undefined,
+    check?: (v: string) => Promise<string | undefined> | string | undefined,
+    optional = false,
+  ) => {
     if (given) return given;
     for (;;) {
       const answer = (await rl.question(`${label}${fallback ? ctx.out.c.dim(` (${fallback})`) : ''}: `)).trim() || fallback || '';
+      if (!answer && optional) return '';
       const problem = answer ? await check?.(answer) : 'an answer is needed';
       if (!problem) return answer;
       process.stderr.write(`  ${ctx.out.c.red(problem)}\n`);
@@ -101,7 +112,16 @@ async function gather(ctx: CliContext, flags: InitFlags): Promise<Answers> {
       ['json', 'keychain', '1password'].includes(v) ? undefined : 'one of json, keychain, 1password',
     )) as Answers['store'];
     const vault = store === '1password' ? await q('1Password vault', flags.vault, undefined) : undefined;
-    return { owner, repo, user, region, store, ...(vault ? { vault } : {}) };
+    // Optional: an empty answer writes none. The admin policy in docs/permissions.md lets creds
+    // change only users that carry the boundary, so the user running creds cannot grant itself more.
+    const permissionsBoundary = await q(
+      'Permissions boundary policy ARN (empty for none; see docs/permissions.md)',
+      flags.permissionsBoundary,
+      undefined,
+      (v) => configProblem({ ...defaults, user, region, permissionsBoundary: v }, 'iam.permissionsBoundary'),
+      true,
+    );
+    return { owner, repo, user, region, store, ...(vault ? { vault } : {}), ...(permissionsBoundary ? { permissionsBoundary } : {}) };
   } finally {
     rl.close();
   }
@@ -113,7 +133,13 @@ function buildConfig(a: Answers, schema: string | undefined): Record<string, unk
   return {
     ...(schema ? { $schema: schema } : {}),
     region: a.region,
-    iam: { userName: a.user, tags: { purpose: 'github-actions' }, policy: STARTER_POLICY, managedPolicyArns: [] },
+    iam: {
+      userName: a.user,
+      tags: { purpose: 'github-actions' },
+      policy: STARTER_POLICY,
+      managedPolicyArns: [],
+      ...(a.permissionsBoundary ? { permissionsBoundary: a.permissionsBoundary } : {}),
+    },
     github: { owner: a.owner, repo: a.repo },
     store,
   };
@@ -175,6 +201,7 @@ const YAML_COMMENTS: Array<[path: string[], comment: string]> = [
   [['iam', 'tags'], "Tags put on the user, besides creds' own ownership tags."],
   [['iam', 'policy'], 'The inline policy: what the workflows may do. A placeholder: replace it.\n(Or keep it in a file: policyFile: ./policy.json)'],
   [['iam', 'managedPolicyArns'], 'Managed policies to attach, by ARN, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  [['iam', 'permissionsBoundary'], 'The most the user may ever do, whatever its policies say (docs/permissions.md).'],
   [['github'], 'The repository whose Actions secrets creds writes (add `environment:` for an environment).'],
   [['store'], 'Where the secret half of the access key is kept: json (.creds/keys.json, 0600), keychain, or\n1password (with vault:).'],
 ];
