@@ -52,6 +52,8 @@ beforeEach(async () => {
       { token: 'ghp_classicNoRepo', scopes: ['read:user'] },
       { token: 'github_pat_readOnly', permissions: { secrets: 'read' } },
       { token: 'github_pat_other', permissions: { secrets: 'write' }, repositories: ['octo/other'] },
+      { token: 'ghp_writerNotAdmin', scopes: ['repo'], admin: false },
+      { token: 'github_pat_secretsOnly', permissions: { secrets: 'write', environments: 'write' } },
     ],
     repos: [{ owner: 'octo', name: 'app', environments: ['prod/eu'] }, { owner: 'octo', name: 'other' }],
     orgs: ['octo-org'],
@@ -322,6 +324,32 @@ describe('GitHub sandbox: environments', () => {
     const classic = new Octokit({ auth: 'ghp_classicNoRepo', baseUrl: gh.url });
     expect(await statusOf(classic.rest.repos.deleteAnEnvironment({ ...repo, environment_name: 'prod/eu' }))).toBe(403);
     expect((await octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'prod/eu' })).status).toBe(200);
+  });
+});
+
+describe('GitHub sandbox: who may administer a repository', () => {
+  it('GET repository tells an authenticated token its permissions; admin only with admin rights and repo / Administration: write', async () => {
+    const admin = async (token: string) => (await new Octokit({ auth: token, baseUrl: gh.url }).rest.repos.get(repo)).data.permissions?.admin;
+    expect(await admin(TOKEN)).toBe(true);
+    expect(await admin('ghp_writerNotAdmin')).toBe(false);
+    expect(await admin('github_pat_secretsOnly')).toBe(false);
+    expect(await admin('ghp_classicNoRepo')).toBe(false);
+    const { data } = await octokit.rest.repos.get(repo);
+    expect(data.permissions).toMatchObject({ admin: true, push: true, pull: true });
+  });
+
+  it('a user without admin rights may not create or delete an environment, whatever the token carries', async () => {
+    const writer = new Octokit({ auth: 'ghp_writerNotAdmin', baseUrl: gh.url });
+    const refused = await failure(writer.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'x' }));
+    expect(refused.status).toBe(403);
+    expect(refused.message).toContain('Must have admin rights to Repository.');
+    expect(await statusOf(writer.rest.repos.deleteAnEnvironment({ ...repo, environment_name: 'prod/eu' }))).toBe(403);
+    // It may still write the secrets of an environment that exists.
+    expect(await statusOf(writer.rest.actions.getEnvironmentPublicKey({ ...repo, environment_name: 'prod/eu' }))).toBe(200);
+    const fine = new Octokit({ auth: 'github_pat_secretsOnly', baseUrl: gh.url });
+    const fineRefused = await failure(fine.rest.repos.createOrUpdateEnvironment({ ...repo, environment_name: 'x' }));
+    expect(fineRefused.response.headers['x-accepted-github-permissions']).toBe('administration=write');
+    expect(await statusOf(octokit.rest.repos.getEnvironment({ ...repo, environment_name: 'x' }))).toBe(404);
   });
 });
 

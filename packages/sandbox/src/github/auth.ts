@@ -42,6 +42,22 @@ export function authorize(token: TokenState, need: Requirement): void {
   });
 }
 
+/**
+ * Whether the token may administer a repository it sees: its user is an admin, and the token
+ * carries the classic `repo` scope or the fine-grained "Administration: write".
+ */
+export function isAdmin(token: TokenState): boolean {
+  if (token.notAdmin) return false;
+  const classicOk = token.scopes === undefined || token.scopes.includes('repo');
+  const fineOk = token.permissions === undefined || token.permissions['administration'] === 'write';
+  return classicOk && fineOk;
+}
+
+/** 403 as GitHub answers a user without admin rights on the repository. */
+export function requireAdmin(token: TokenState): void {
+  if (token.notAdmin) throw new HttpError(403, 'Must have admin rights to Repository.');
+}
+
 /** Fine-grained tokens limited to some repositories see the others as absent (404). */
 export function canSee(token: TokenState, fullName: string): boolean {
   return token.repositories === undefined || token.repositories.some((r) => r.toLowerCase() === fullName.toLowerCase());

@@ -111,6 +111,7 @@ export function createControl(store: WorldStore, limits: RateLimits, faults: Fau
           ...(token.scopes ? { scopes: [...token.scopes] } : {}),
           ...(token.permissions ? { permissions: { ...token.permissions } } : {}),
           ...(token.repositories ? { repositories: [...token.repositories] } : {}),
+          ...(token.admin === false ? { notAdmin: true } : {}),
         };
       });
     },

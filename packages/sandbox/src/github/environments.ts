@@ -1,5 +1,5 @@
 import { freshScope } from './control.js';
-import { authorize } from './auth.js';
+import { authorize, requireAdmin } from './auth.js';
 import { jsonBody, notFound, type Reply, timestamp, unprocessable } from './http.js';
 import { pageWithLinks, type RouteContext } from './route.js';
 import { findRepo } from './scopes.js';
@@ -44,6 +44,7 @@ export function putEnvironment(ctx: RouteContext): Reply {
   return ctx.store.mutate((world) => {
     const repo = repoOf(world, ctx);
     authorize(ctx.token, WRITE);
+    requireAdmin(ctx.token);
     const problem = nameProblem(name);
     if (problem) throw unprocessable(`Validation Failed: ${problem}`);
     const now = timestamp();
@@ -83,6 +84,7 @@ export function deleteEnvironment(ctx: RouteContext): Reply {
   return ctx.store.mutate((world) => {
     const repo = repoOf(world, ctx);
     authorize(ctx.token, WRITE);
+    requireAdmin(ctx.token);
     const name = ctx.params['environment']!;
     if (!repo.environments[name]) throw notFound();
     delete repo.environments[name];

@@ -1,4 +1,5 @@
 import type { Reply } from './http.js';
+import { isAdmin } from './auth.js';
 import type { RouteContext } from './route.js';
 import { findRepo } from './scopes.js';
 
@@ -9,6 +10,7 @@ export function getUser(ctx: RouteContext): Reply {
 
 export function getRepo(ctx: RouteContext): Reply {
   const repo = findRepo(ctx.store.read(), ctx.params['owner']!, ctx.params['repo']!, ctx.token);
+  const admin = isAdmin(ctx.token);
   return {
     status: 200,
     body: {
@@ -18,6 +20,8 @@ export function getRepo(ctx: RouteContext): Reply {
       owner: { login: repo.owner },
       private: repo.private,
       visibility: repo.private ? 'private' : 'public',
+      // What the authenticated token may do here (GitHub sends this object to an authenticated caller).
+      permissions: { admin, maintain: admin, push: true, triage: true, pull: true },
     },
   };
 }

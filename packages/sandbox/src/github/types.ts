@@ -12,6 +12,11 @@ export interface SandboxTokenOptions {
   permissions?: Record<string, 'read' | 'write'>;
   /** Fine-grained tokens may be limited to some repositories (`owner/name`). */
   repositories?: string[];
+  /**
+   * The token's user is an admin of the repositories it sees (true by default); with `false` it has
+   * write access only: GitHub refuses it what needs admin rights (creating an environment).
+   */
+  admin?: boolean;
 }
 
 export interface SandboxRepoOptions {

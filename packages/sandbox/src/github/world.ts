@@ -82,6 +82,8 @@ export interface TokenState {
   permissions?: Record<string, 'read' | 'write'>;
   /** Fine-grained tokens see only these repositories (`owner/name`); absent means all. */
   repositories?: string[];
+  /** The token's user is not an admin of the repositories it sees (admin when absent). */
+  notAdmin?: boolean;
 }
 
 export interface WorldState {
