@@ -140,6 +140,23 @@ describe('the sandbox story', () => {
     expect((await first.result).code).toBe(0);
   });
 
+  it('an environment the repository does not have: plan shows it created, setup creates it, rollback deletes it', { timeout: 60_000 }, async () => {
+    await writeFile(
+      join(dir.path, 'creds.config.json'),
+      JSON.stringify({ region: 'eu-west-1', iam: { userName: 'gha-envs' }, github: { owner: 'octo', repo: 'envs', environment: 'production' } }),
+    );
+    const plan = await cli(['plan', 'setup']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/^ {4}\+ create environment production in octo\/envs$/m);
+    const setup = await cli(['run', 'setup', '--yes']);
+    expect(setup.code, setup.stderr).toBe(0);
+    const again = await cli(['plan', 'setup']);
+    expect(again.stdout).not.toContain('environment production');
+    const rollback = await cli(['rollback', '--yes']);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect((await cli(['plan', 'setup'])).stdout).toMatch(/^ {4}\+ create environment production in octo\/envs$/m);
+  });
+
   it('an invalid config with --sandbox: exit 2 naming the field, and the sandbox never started', async () => {
     await writeFile(
       join(dir.path, 'creds.config.json'),

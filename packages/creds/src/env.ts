@@ -48,6 +48,19 @@ export function preflightRepos(target: TargetConfig) {
   return [{ owner: gh.owner, repo: gh.repo, ...(gh.environment ? { environments: [gh.environment] } : {}) }];
 }
 
+/**
+ * The environments creds creates when they do not exist: each target's `github.environment` unless
+ * it says `createEnvironment: false`, once per repository and name.
+ */
+export function environmentsToCreate(targets: readonly TargetConfig[]): Array<{ owner: string; repo: string; environment: string }> {
+  const seen = new Map<string, { owner: string; repo: string; environment: string }>();
+  for (const { github: gh } of targets) {
+    if (gh.org || !gh.owner || !gh.repo || gh.environment === undefined || gh.createEnvironment === false) continue;
+    seen.set(`${gh.owner}/${gh.repo}:${gh.environment}`.toLowerCase(), { owner: gh.owner, repo: gh.repo, environment: gh.environment });
+  }
+  return [...seen.values()];
+}
+
 /** The key-store entry of a target's key, and the one a rotation keeps its new key in until done. */
 export const storeNames = (target: TargetConfig) => ({ current: target.name, next: `${target.name}.next` });
 

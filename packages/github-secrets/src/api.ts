@@ -29,6 +29,11 @@ export interface RepoInfo {
   id: number;
   fullName: string;
   private: boolean;
+  /**
+   * Whether GitHub says the token may administer the repository (its `permissions.admin`, sent to
+   * an authenticated caller): creating an environment needs it. Absent when GitHub did not say.
+   */
+  admin?: boolean;
 }
 
 /** The body of a secret write: the sealed value, its key id, and for org secrets who may use it. */
@@ -59,6 +64,14 @@ export interface GitHubApi {
   createVariable(scope: SecretScope, name: string, value: string, options?: CallOptions): Promise<'created' | 'exists'>;
   updateVariable(scope: SecretScope, name: string, value: string, options?: CallOptions): Promise<void>;
   deleteVariable(scope: SecretScope, name: string, options?: CallOptions): Promise<boolean>;
+  /**
+   * Creates an environment of a repository (`PUT /repos/{owner}/{repo}/environments/{name}` with no
+   * settings). On an environment that exists the same call would update it: call it only for one
+   * that is not there.
+   */
+  createEnvironment(owner: string, repo: string, environment: string, options?: CallOptions): Promise<void>;
+  /** Deletes an environment with its secrets and variables; false when there was none. */
+  deleteEnvironment(owner: string, repo: string, environment: string, options?: CallOptions): Promise<boolean>;
   /**
    * Whether the token may write secrets (and variables, when asked) of the scope's owner: a delete
    * of a name that does not exist, answered 404 when it may and 403 (naming the permission) when it
@@ -153,7 +166,9 @@ export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit =
         pending = call({ action, scope: { kind: 'repo', owner, repo }, family: 'metadata' }, async (request) => {
           const d = record((await req('GET /repos/{owner}/{repo}', { owner, repo, request })).data, action);
           if (typeof d['id'] !== 'number' || !isString(d['full_name'])) throw badResponse(action, 'id or full_name is missing');
-          return { id: d['id'], fullName: d['full_name'], private: d['private'] === true };
+          const permissions = d['permissions'] as { admin?: unknown } | undefined;
+          const admin = typeof permissions?.admin === 'boolean' ? { admin: permissions.admin } : {};
+          return { id: d['id'], fullName: d['full_name'], private: d['private'] === true, ...admin };
         }, options);
         repos.set(key, pending);
         pending.catch(() => repos.delete(key));
@@ -282,6 +297,26 @@ export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit =
       const action = `delete variable ${name} from ${describeScope(scope)}`;
       try {
         await call({ action, scope, family: 'variables' }, (request) => req(`DELETE ${prefix}/variables/{name}`, { ...params, name, request }), options);
+        return true;
+      } catch (error) {
+        if (absent(error)) return false;
+        throw error;
+      }
+    },
+
+    async createEnvironment(owner, repo, environment, options) {
+      const scope = { kind: 'environment', owner, repo, environment } as const;
+      const action = `create environment ${environment} in ${owner}/${repo}`;
+      await call({ action, scope, family: 'administration' }, (request) =>
+        req('PUT /repos/{owner}/{repo}/environments/{environment_name}', { owner, repo, environment_name: environment, request }), options);
+    },
+
+    async deleteEnvironment(owner, repo, environment, options) {
+      const scope = { kind: 'environment', owner, repo, environment } as const;
+      const action = `delete environment ${environment} from ${owner}/${repo}`;
+      try {
+        await call({ action, scope, family: 'administration' }, (request) =>
+          req('DELETE /repos/{owner}/{repo}/environments/{environment_name}', { owner, repo, environment_name: environment, request }), options);
         return true;
       } catch (error) {
         if (absent(error)) return false;

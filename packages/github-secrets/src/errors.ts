@@ -15,6 +15,7 @@ export const GitHubErrorCode = {
   badResponse: 'GITHUB_BAD_RESPONSE',
   tokenMissing: 'GITHUB_TOKEN_MISSING',
   tokenEmpty: 'GITHUB_TOKEN_EMPTY',
+  environmentMissing: 'GITHUB_ENVIRONMENT_MISSING',
 } as const;
 
 export interface GitHubErrorOptions {
@@ -46,7 +47,7 @@ export interface CallContext {
   action: string;
   scope?: SecretScope;
   /** Which permission family the call needs. */
-  family?: 'secrets' | 'variables' | 'metadata' | 'actions';
+  family?: 'secrets' | 'variables' | 'metadata' | 'actions' | 'administration';
 }
 
 interface RequestErrorLike {
@@ -62,6 +63,11 @@ export function grantHint(scope: SecretScope | undefined, family: CallContext['f
   if (family === 'metadata') return 'give the token access to the repository (fine-grained: add it under "Repository access")';
   if (family === 'actions') {
     return 'classic token: add the "repo" scope; fine-grained token: grant the repository permission "Actions: Read-only" (creds reads workflow runs to wait for them)';
+  }
+  if (family === 'administration') {
+    // GitHub's REST reference, "Create or update an environment": classic `repo`; fine-grained
+    // "Administration" (write); and the token's user must be an admin of the repository.
+    return 'classic token: add the "repo" scope; fine-grained token: grant the repository permission "Administration: Read and write"; either way its user must be an admin of the repository (or create the environment under Settings → Environments and run again)';
   }
   const noun = family === 'variables' ? 'Variables' : 'Secrets';
   if (scope?.kind === 'org') {

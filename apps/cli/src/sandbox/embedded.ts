@@ -78,7 +78,10 @@ export async function startEmbeddedSandbox(options: EmbeddedSandboxOptions): Pro
       for (const name of gh.repositories ?? []) github.addRepo({ owner: gh.org, name });
     }
     if (gh.owner && gh.repo) {
-      github.addRepo({ owner: gh.owner, name: gh.repo, ...(gh.environment ? { environments: [gh.environment] } : {}) });
+      // A configured environment is left for setup to create, as on a repository that does not have
+      // it yet — unless the config says creds may not (then it is there, as it must be).
+      const given = gh.environment !== undefined && gh.createEnvironment === false;
+      github.addRepo({ owner: gh.owner, name: gh.repo, ...(given ? { environments: [gh.environment!] } : {}) });
     }
   }
   const admin = iam.admin;

@@ -47,6 +47,12 @@ const github = z
     owner: z.string().describe('Repository owner (user or organization)').optional(),
     repo: z.string().describe('Repository name').optional(),
     environment: z.string().describe('Deployment environment whose secrets to write, instead of the repository\'s').optional(),
+    createEnvironment: z
+      .boolean()
+      .describe(
+        'Create the environment when it does not exist (setup; rollback and teardown delete it only if creds created it); false refuses a missing environment. Default true',
+      )
+      .optional(),
     org: z.string().describe('Organization whose secrets to write, instead of a repository\'s').optional(),
     visibility: z
       .enum(['all', 'private', 'selected'])

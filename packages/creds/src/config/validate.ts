@@ -61,6 +61,7 @@ function validateGitHub(github: TargetConfig['github'], at: (field: string) => s
     need(GITHUB_NAME.test(github.org), 'github.org', `"${github.org}" is not a GitHub organization name`);
     need(github.owner === undefined && github.repo === undefined, 'github', 'give either org, or owner and repo, not both');
     need(github.environment === undefined, 'github.environment', 'environments belong to a repository, not an organization');
+    need(github.createEnvironment === undefined, 'github.createEnvironment', 'goes with github.environment, not an organization');
     const selected = github.visibility === 'selected';
     need(!selected || (github.repositories?.length ?? 0) > 0, 'github.repositories', 'is required when visibility is "selected"');
     need(selected || github.repositories === undefined, 'github.repositories', 'only goes with visibility "selected"');
@@ -75,6 +76,7 @@ function validateGitHub(github: TargetConfig['github'], at: (field: string) => s
       need(REPO_NAME.test(github.repo) && !DOTS.test(github.repo), 'github.repo', `"${github.repo}" is not a repository name`);
     }
     need(github.visibility === undefined && github.repositories === undefined, 'github.visibility', 'visibility and repositories go with github.org');
+    need(github.createEnvironment === undefined || github.environment !== undefined, 'github.createEnvironment', 'goes with github.environment');
     if (github.environment !== undefined) {
       need(/^[^\s][^\x00-\x1f]{0,254}$/.test(github.environment), 'github.environment', 'must be 1-255 printable characters');
       need(!github.environment.split('/').some((part) => DOTS.test(part)), 'github.environment', 'must not have a "." or ".." part between slashes');

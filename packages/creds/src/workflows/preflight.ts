@@ -1,8 +1,8 @@
 import { awsPreflightStep, checkUserOwnership } from '@creds/aws-iam';
 import { CredsError, type KeyStore, type Step } from '@creds/core';
-import { githubPreflightStep } from '@creds/github-secrets';
+import { type EnvironmentScope, githubPreflightStep, type MissingEnvironment } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { ownerOf, preflightRepos, type TargetEnv } from '../env.js';
+import { environmentsToCreate, ownerOf, preflightRepos, type TargetEnv } from '../env.js';
 
 /**
  * The read-only checks every workflow starts with: who AWS says we are, what the GitHub token may
@@ -85,15 +85,23 @@ function storeWritableStep(): Step<TargetEnv> {
 /**
  * The preflight steps for a target and the targets sharing its key (their repositories and
  * organizations); `variables` when a step writes an Actions variable besides the region; `keys`
- * for a workflow that makes keys (the user's owner and the store are checked too).
+ * for a workflow that makes keys (the user's owner and the store are checked too). A configured
+ * environment that does not exist is refused, unless `environments` says the workflow creates it
+ * (setup, where `github.createEnvironment` is not false) or has nothing to do there (teardown).
  */
 export function preflightSteps(
   target: TargetConfig,
   followers: readonly TargetConfig[] = [],
-  extra: { variables?: boolean; keys?: boolean } = {},
+  extra: { variables?: boolean; keys?: boolean; environments?: 'create' | 'ignore' } = {},
 ): Step<TargetEnv>[] {
   const group = keyGroup(target, followers);
   const orgs = [...new Set(group.flatMap((t) => (t.github.org ? [t.github.org] : [])))];
+  const creatable = new Set(environmentsToCreate(group).map((e) => `${e.owner}/${e.repo}:${e.environment}`.toLowerCase()));
+  const missingEnvironments = (scope: EnvironmentScope): MissingEnvironment => {
+    if (extra.environments === 'ignore') return 'ignore';
+    const key = `${scope.owner}/${scope.repo}:${scope.environment}`.toLowerCase();
+    return extra.environments === 'create' && creatable.has(key) ? 'create' : 'refuse';
+  };
   return [
     awsPreflightStep({ id: PREFLIGHT_STEPS.aws }),
     githubPreflightStep<TargetEnv>({
@@ -101,6 +109,11 @@ export function preflightSteps(
       repos: group.flatMap(preflightRepos),
       orgs,
       variables: extra.variables === true || group.some((t) => t.secrets.regionAs === 'variable'),
+      missingEnvironments,
+      missingEnvironmentHint:
+        extra.environments === 'create'
+          ? "create it under the repository's Settings → Environments, or drop github.createEnvironment: false so that setup creates it"
+          : "creds run setup creates it (unless github.createEnvironment is false), or create it under the repository's Settings → Environments",
     }),
     ...(extra.keys ? [userOwnerStep(target), storeWritableStep()] : []),
   ];

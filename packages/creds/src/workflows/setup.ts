@@ -9,9 +9,9 @@ import {
   verifyKeyStep,
 } from '@creds/aws-iam';
 import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
-import { githubStepId } from '@creds/github-secrets';
+import { type EnvironmentStepOutput, environmentStep, environmentStepId, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
-import { describeRepo, ownerScope, secretScope, storeNames, type TargetEnv } from '../env.js';
+import { describeRepo, environmentsToCreate, ownerScope, secretScope, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { KEY_PREFLIGHT, keyGroup, preflightSteps } from './preflight.js';
 import { secretSteps } from './secrets.js';
@@ -41,6 +41,32 @@ export function attachedByCreds(runs: readonly RunRecord[], target: TargetConfig
     for (const arn of (state.output as { attached?: string[] }).attached ?? []) attached.add(arn);
   }
   return seen ? [...attached] : [...target.iam.managedPolicyArns];
+}
+
+/**
+ * The environments of these targets that creds created and that are still there as far as the
+ * journal knows: a setup run made it (its environment step's output, or — a run killed after the
+ * PUT — the note journaled before it), that run was not rolled back, and no later teardown deleted
+ * it. Teardown deletes those; an environment that was there before creds is never among them.
+ */
+export function environmentsCreatedByCreds(runs: readonly RunRecord[], targets: readonly TargetConfig[]) {
+  const all = environmentsToCreate(targets.map((t) => ({ ...t, github: { ...t.github, createEnvironment: true } })));
+  const made = new Map<string, (typeof all)[number]>();
+  for (const run of runs) {
+    if (run.rollback?.status === 'succeeded') continue;
+    for (const e of all) {
+      const id = environmentStepId(e.owner, e.repo, e.environment);
+      if (run.workflow === 'setup') {
+        const state = run.steps.get(id);
+        const created =
+          state?.state === 'succeeded' ? (state.output as EnvironmentStepOutput).created : (run.notes.get(id) as { existed?: boolean } | undefined)?.existed === false;
+        if (created) made.set(id, e);
+      } else if (run.steps.get(environmentStepId(e.owner, e.repo, e.environment, 'delete-environment'))?.state === 'succeeded') {
+        made.delete(id);
+      }
+    }
+  }
+  return [...made.values()];
 }
 
 /**
@@ -95,10 +121,17 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
   const user = [SETUP_STEPS.user];
   const { current } = storeNames(target);
   // Every write waits for every check: the preflight (whose reads run at once) and the write probe.
-  const afterChecks = [...KEY_PREFLIGHT, SETUP_STEPS.writeAccess];
+  const checks = [...KEY_PREFLIGHT, SETUP_STEPS.writeAccess];
+  // A configured environment that does not exist is created next, before any IAM write: a token
+  // GitHub refuses it to stops the run with nothing in AWS. One that exists costs no request.
+  const environments = environmentsToCreate(keyGroup(target, options.followers)).map((e) =>
+    environmentStep<TargetEnv>({ ...e, dependsOn: checks }),
+  );
+  const afterChecks = [...checks, ...environments.map((s) => s.id)];
   return {
-    preflight: preflightSteps(target, options.followers, { keys: true }),
+    preflight: preflightSteps(target, options.followers, { keys: true, environments: 'create' }),
     writeAccess: writeAccessStep(target, options),
+    environments,
     user: iamUserStep({
       id: SETUP_STEPS.user,
       dependsOn: afterChecks,
@@ -152,13 +185,14 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
 
 /**
  * preflight (AWS identity, GitHub token, the user's owner, the key store: at once) → write probe →
- * {user, region} → {inline policy, managed policies, access key} → {key secrets, verify}.
+ * the environments that do not exist yet → {user, region} → {inline policy, managed policies,
+ * access key} → {key secrets, verify}.
  * Nothing is written before every check passed; everything independent runs at once.
  */
 export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const s = setupSteps(target, options);
   const optional = [s.inlinePolicy, s.managedPolicies].filter((step) => step !== undefined);
-  return createWorkflow(setup.name, [...s.preflight, s.writeAccess, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
+  return createWorkflow(setup.name, [...s.preflight, s.writeAccess, ...s.environments, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
 }
 
 export const setup: WorkflowModule<'setup'> = {

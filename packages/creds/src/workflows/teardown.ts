@@ -10,12 +10,12 @@ import {
   teardownBlockers,
 } from '@creds/aws-iam';
 import { CredsError, createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
-import { canonicalSecretName, describeScope, githubStepId } from '@creds/github-secrets';
+import { canonicalSecretName, deleteEnvironmentStep, describeScope, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
 import { ownerOf, secretScope, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
-import { attachedByCreds } from './setup.js';
+import { attachedByCreds, environmentsCreatedByCreds } from './setup.js';
 
 /** The ids of teardown's IAM steps (the secret deletions are named by what they delete). */
 export const TEARDOWN_STEPS = {
@@ -76,8 +76,13 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
     return ownership === 'owned' || ownership === 'adopted' ? user : undefined;
   };
   const policyName = target.iam.inlinePolicyName ?? defaultInlinePolicyName(target.region, userName);
+  // After their secrets: the environments creds created (one that was there before stays).
+  const environments = environmentsCreatedByCreds(runs, keyGroup(target, options.followers)).map((e) =>
+    deleteEnvironmentStep<TargetEnv>({ ...e, dependsOn: secrets.map((s) => s.id) }),
+  );
   return {
     secrets,
+    environments,
     keys: withCheck(
       deleteAccessKeysStep({
         id: TEARDOWN_STEPS.keys,
@@ -162,7 +167,16 @@ export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[
   const steps = teardownSteps(target, runs, options);
   const check = teardownCheckStep(target, runs);
   const secrets = steps.secrets.map((step) => ({ ...step, dependsOn: [...(step.dependsOn ?? []), check.id] }));
-  return createWorkflow(teardown.name, [...preflightSteps(target, options.followers), check, ...secrets, steps.keys, steps.policies, steps.user]);
+  return createWorkflow(teardown.name, [
+    // An environment that is gone has nothing left to delete.
+    ...preflightSteps(target, options.followers, { environments: 'ignore' }),
+    check,
+    ...secrets,
+    ...steps.environments,
+    steps.keys,
+    steps.policies,
+    steps.user,
+  ]);
 }
 
 export const teardown: WorkflowModule<'teardown'> = {

@@ -2,7 +2,9 @@ import type { CheckResult, Step, StepContext } from '@creds/core';
 import type { CallOptions } from '../call-options.js';
 import type { GitHubClient } from '../client.js';
 import type { GitHubEnv } from '../env.js';
-import type { SecretScope } from '../scope.js';
+import { GitHubError, GitHubErrorCode, grantHint } from '../errors.js';
+import type { EnvironmentScope, SecretScope } from '../scope.js';
+import { environmentExists } from './environment-step.js';
 import { callOptions, checkScope } from './shared.js';
 
 export interface GitHubPreflightOptions {
@@ -13,13 +15,25 @@ export interface GitHubPreflightOptions {
   orgs?: string[];
   /** Also check that variables can be managed (one more read per scope). */
   variables?: boolean;
+  /**
+   * What an environment of `repos` that does not exist means: `refuse` (the default) stops with
+   * GITHUB_ENVIRONMENT_MISSING; `create` lets the workflow create it, once GitHub says the token
+   * may administer the repository; `ignore` passes (a teardown has nothing there to delete).
+   */
+  missingEnvironments?: MissingEnvironment | ((scope: EnvironmentScope) => MissingEnvironment);
+  /** Advice for a refused missing environment (how to create it, or let the front-end do it). */
+  missingEnvironmentHint?: string;
   dependsOn?: string[];
 }
+
+export type MissingEnvironment = 'refuse' | 'create' | 'ignore';
 
 export interface GitHubPreflightOutput {
   repos: Array<{ fullName: string; id: number; private: boolean }>;
   /** Every scope whose secrets the token can manage (`octo/app`, `octo/app:prod`, `org:octo`). */
   scopes: string[];
+  /** Environments that do not exist yet (`octo/app:prod`), with `missingEnvironments` `create` or `ignore`. */
+  missingEnvironments?: string[];
 }
 
 /**
@@ -38,12 +52,20 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
     const call = callOptions(ctx);
     const repos: GitHubPreflightOutput['repos'] = [];
     const scopes: string[] = [];
+    const missing: string[] = [];
     for (const r of options.repos ?? []) {
-      repos.push(await github.getRepo(r.owner, r.repo, call));
+      const info = await github.getRepo(r.owner, r.repo, call);
+      repos.push({ fullName: info.fullName, id: info.id, private: info.private });
       await canManage(github, { kind: 'repo', owner: r.owner, repo: r.repo }, options.variables, call);
       scopes.push(`${r.owner}/${r.repo}`);
       for (const environment of r.environments ?? []) {
-        await canManage(github, { kind: 'environment', owner: r.owner, repo: r.repo, environment }, options.variables, call);
+        const scope: EnvironmentScope = { kind: 'environment', owner: r.owner, repo: r.repo, environment };
+        if (!(await environmentExists(github, scope, call))) {
+          refuseMissing(scope, info.admin, options);
+          missing.push(`${r.owner}/${r.repo}:${environment}`);
+          continue;
+        }
+        await canManage(github, scope, options.variables, call);
         scopes.push(`${r.owner}/${r.repo}:${environment}`);
       }
     }
@@ -51,7 +73,7 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
       await canManage(github, { kind: 'org', org }, options.variables, call);
       scopes.push(`org:${org}`);
     }
-    return { repos, scopes };
+    return { repos, scopes, ...(missing.length > 0 ? { missingEnvironments: missing } : {}) };
   };
 
   return {
@@ -62,9 +84,34 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
     apply: run,
     async check(ctx): Promise<CheckResult> {
       const out = await run(ctx);
-      return { inSync: true, notes: out.scopes.map((s) => `the token can manage the secrets of ${s}`) };
+      const notes = out.scopes.map((s) => `the token can manage the secrets of ${s}`);
+      for (const s of out.missingEnvironments ?? []) notes.push(`environment ${s} does not exist yet`);
+      return { inSync: true, notes };
     },
   };
+}
+
+/**
+ * A missing environment stops the preflight unless the workflow may create it and GitHub does not
+ * say the token may not administer the repository (`permissions.admin` of GET repository).
+ */
+function refuseMissing(scope: EnvironmentScope, admin: boolean | undefined, options: GitHubPreflightOptions): void {
+  const given = options.missingEnvironments ?? 'refuse';
+  const mode = typeof given === 'function' ? given(scope) : given;
+  const what = `environment ${scope.environment} in ${scope.owner}/${scope.repo}`;
+  if (mode === 'refuse') {
+    throw new GitHubError(`${what} does not exist`, {
+      code: GitHubErrorCode.environmentMissing,
+      status: 404,
+      hint: options.missingEnvironmentHint ?? `create it under the repository's Settings → Environments (or PUT /repos/${scope.owner}/${scope.repo}/environments/{name}), then run again`,
+    });
+  }
+  if (mode === 'create' && admin === false) {
+    throw new GitHubError(`the token may not create ${what}, which does not exist: GitHub says it may not administer ${scope.owner}/${scope.repo}`, {
+      code: GitHubErrorCode.forbidden,
+      hint: grantHint(scope, 'administration'),
+    });
+  }
 }
 
 async function canManage(github: GitHubClient, scope: SecretScope, variables: boolean | undefined, call: CallOptions): Promise<void> {
