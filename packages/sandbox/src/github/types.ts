@@ -6,8 +6,9 @@ export interface SandboxTokenOptions {
   /** Classic token scopes: `repo` (repository and environment secrets), `admin:org` (org secrets). */
   scopes?: string[];
   /**
-   * Fine-grained permissions: `secrets`, `environments`, `variables`, `organization_secrets`,
-   * `organization_variables`, each `read` or `write`.
+   * Fine-grained permissions: `secrets`, `environments`, `variables`, `actions`, `administration`
+   * (creating and deleting environments), `organization_secrets`, `organization_variables`, each
+   * `read` or `write`.
    */
   permissions?: Record<string, 'read' | 'write'>;
   /** Fine-grained tokens may be limited to some repositories (`owner/name`). */
