@@ -87,11 +87,13 @@ const targetResult = z.object({
 
 const maskedKeyId = z.string().regex(/^[A-Z]{4}…[A-Z0-9]{4}$/, 'a masked key id (AKIA…WXYZ)');
 
+const inlinePolicy = z.object({ name: z.string(), state: z.enum(['in-sync', 'missing', 'drifted']) });
+
 const targetStatus = z.object({
   target: z.string(),
   inSync: z.boolean(),
-  user: z.object({ name: z.string(), exists: z.boolean(), owned: z.boolean(), tagDrift: z.array(z.string()) }),
-  inlinePolicy: z.object({ name: z.string(), state: z.enum(['in-sync', 'missing', 'drifted']) }),
+  user: z.object({ name: z.string(), exists: z.boolean(), owned: z.boolean(), tagDrift: z.array(z.string()) }).optional(),
+  inlinePolicy: inlinePolicy.optional(),
   managedPolicies: z.array(z.object({ arn: z.string(), attached: z.boolean() })),
   keys: z.array(
     z.object({
@@ -104,7 +106,24 @@ const targetStatus = z.object({
       unused: z.boolean(),
     }),
   ),
-  store: z.object({ type: z.string(), where: z.string(), holdsKey: z.boolean() }),
+  store: z.object({ type: z.string(), where: z.string(), holdsKey: z.boolean() }).optional(),
+  oidc: z
+    .object({
+      provider: z.object({ host: z.string(), arn: z.string().optional(), exists: z.boolean(), createdByCreds: z.boolean() }),
+      role: z.object({ name: z.string(), arn: z.string().optional(), exists: z.boolean(), owned: z.boolean(), tagDrift: z.array(z.string()) }),
+      subjects: z.object({ wanted: z.array(z.string()), trusted: z.array(z.string()), drifted: z.boolean() }),
+      inlinePolicy: inlinePolicy.optional(),
+      managedPolicies: z.array(z.object({ arn: z.string(), attached: z.boolean() })),
+      roleArn: z.object({
+        name: z.string(),
+        kind: z.enum(['secret', 'variable']),
+        scope: z.string(),
+        exists: z.boolean(),
+        value: z.string().optional(),
+        drifted: z.boolean(),
+      }),
+    })
+    .optional(),
   secrets: z.array(
     z.object({ name: z.string(), kind: z.enum(['secret', 'variable']), exists: z.boolean(), updatedAt: z.string().optional(), drifted: z.boolean() }),
   ),

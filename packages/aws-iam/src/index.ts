@@ -60,7 +60,9 @@ export {
   validateTags,
   validateUserName,
 } from './validate.js';
-export { getOidcProvider, getRole, listOidcProviderArns, listRoles, trustPolicyOf } from './steps/oidc-ops.js';
+export { findOidcProvider, getOidcProvider, getRole, listOidcProviderArns, listRoles, rolesTrusting, trustedSubjects, trustPolicyOf } from './steps/oidc-ops.js';
+export { deleteOidcProviderStep, deleteOidcRoleStep } from './steps/oidc-teardown.js';
+export type { DeleteOidcProviderOutput, DeleteOidcProviderStepOptions, DeleteOidcRoleOutput, DeleteOidcRoleStepOptions } from './steps/oidc-teardown.js';
 export type { OidcProviderInfo } from './steps/oidc-ops.js';
 export { oidcProviderStep } from './steps/oidc-provider.js';
 export type { OidcProviderOutput, OidcProviderStepOptions } from './steps/oidc-provider.js';
@@ -85,5 +87,5 @@ export {
   validateSubjects,
 } from './trust-policy.js';
 export type { SubjectOptions, TrustPolicyDocument, TrustPolicyOptions } from './trust-policy.js';
-export { teardownBlockers } from './teardown-blockers.js';
+export { policyBlockers, teardownBlockers } from './teardown-blockers.js';
 export type { CredsPart } from './teardown-blockers.js';

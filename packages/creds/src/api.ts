@@ -195,15 +195,38 @@ export interface SecretStatus {
   drifted: boolean;
 }
 
+/** The keyless route of a target with an oidc section: provider, role, trust, policies, the role ARN's variable. */
+export interface OidcStatus {
+  provider: {
+    /** The issuer's host, e.g. token.actions.githubusercontent.com. */
+    host: string;
+    arn?: string;
+    exists: boolean;
+    /** The journal says creds created it (only then may teardown delete it). */
+    createdByCreds: boolean;
+  };
+  role: { name: string; arn?: string; exists: boolean; owned: boolean; tagDrift: string[] };
+  /** The `sub` patterns the role's trust policy admits, against those the config asks for. */
+  subjects: { wanted: string[]; trusted: string[]; drifted: boolean };
+  /** Absent when the config has no iam.policy. */
+  inlinePolicy?: { name: string; state: 'in-sync' | 'missing' | 'drifted' };
+  managedPolicies: Array<{ arn: string; attached: boolean }>;
+  /** The Actions variable (or secret) holding the role ARN; `value` for a variable only. */
+  roleArn: { name: string; kind: 'secret' | 'variable'; scope: string; exists: boolean; value?: string; drifted: boolean };
+}
+
 export interface TargetStatus {
   target: string;
   inSync: boolean;
-  user: { name: string; exists: boolean; owned: boolean; tagDrift: string[] };
-  inlinePolicy: { name: string; state: 'in-sync' | 'missing' | 'drifted' };
+  /** The key route's IAM user, policy and store: absent for a keyless-only target (no iam.userName). */
+  user?: { name: string; exists: boolean; owned: boolean; tagDrift: string[] };
+  inlinePolicy?: { name: string; state: 'in-sync' | 'missing' | 'drifted' };
   managedPolicies: Array<{ arn: string; attached: boolean }>;
   keys: KeyStatus[];
-  store: { type: string; where: string; holdsKey: boolean };
+  store?: { type: string; where: string; holdsKey: boolean };
   secrets: SecretStatus[];
+  /** The keyless route, for a target with an oidc section. */
+  oidc?: OidcStatus;
   /** Every drift found, one line each, for people. */
   drift: string[];
 }

@@ -5,6 +5,8 @@ import { resolveCallerIdentity } from '@creds/aws-iam';
 import { createStepContext, errorMessage, withRetry } from '@creds/core';
 import type { DoctorCheck } from './api.js';
 import type { CredsInternals } from './internals.js';
+import type { TargetConfig } from './config/schema.js';
+import { keylessStatus } from './oidc-status.js';
 import { secretScope } from './env.js';
 import { STATE_DIR, statePaths } from './state.js';
 
@@ -32,6 +34,25 @@ async function gitIgnores(dir: string, path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The keyless route of a target, from the same answer as `creds status`: in order when nothing
+ * drifted, or when nothing is set up yet (no role and no role ARN: `creds run oidc` makes them).
+ */
+async function keylessCheck(internals: CredsInternals, target: TargetConfig): Promise<DoctorCheck> {
+  const name = `keyless route (${target.name})`;
+  try {
+    const { status, drift } = await keylessStatus(internals, target);
+    const { role, roleArn, subjects } = status;
+    if (!role.exists && !roleArn.exists) return { name, ok: true, detail: `not set up yet: creds run oidc creates IAM role ${role.name}` };
+    if (drift.length === 0) {
+      return { name, ok: true, detail: `IAM role ${role.name} trusts ${subjects.trusted.join(', ')}; ${roleArn.kind} ${roleArn.name} holds its ARN` };
+    }
+    return { name, ok: false, detail: drift.join('; '), hint: 'creds status shows the keyless route; creds run oidc puts it back' };
+  } catch (error) {
+    return { name, ok: false, detail: errorMessage(error) };
   }
 }
 
@@ -74,6 +95,7 @@ export async function runDoctor(internals: CredsInternals): Promise<DoctorCheck[
       }),
     );
   }
+  for (const target of targets.filter((t) => t.oidc)) checks.push(await keylessCheck(internals, target));
   checks.push(
     await check('key store', async () => {
       const store = await internals.store();

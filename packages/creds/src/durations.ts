@@ -1,6 +1,7 @@
 import { listAccessKeys } from '@creds/aws-iam';
 import { ValidationError } from '@creds/core';
 import type { TargetEnv } from './env.js';
+import { keyRouteIam } from './config/validate.js';
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -16,7 +17,7 @@ export function parseDuration(text: string, field: string): number {
 export async function keyAge(env: TargetEnv, storeName: string, now = Date.now()): Promise<number | undefined> {
   const stored = await env.store.get(storeName);
   if (!stored) return undefined;
-  const keys = await listAccessKeys(env.aws.iam, env.target.iam.userName);
+  const keys = await listAccessKeys(env.aws.iam, keyRouteIam(env.target, 'rotate').userName);
   const created = keys.find((k) => k.accessKeyId === stored.accessKeyId)?.createDate;
   return created ? now - created.getTime() : undefined;
 }

@@ -9,6 +9,7 @@ export type {
   DoctorCheck,
   GitHubOptions,
   KeyStatus,
+  OidcStatus,
   MigrationReport,
   PlannedChange,
   RollbackPlan,

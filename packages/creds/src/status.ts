@@ -5,6 +5,7 @@ import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js
 import type { TargetConfig } from './config/schema.js';
 import type { CredsInternals } from './internals.js';
 import { parseDuration } from './durations.js';
+import { keylessStatus } from './oidc-status.js';
 import { ownerOf, secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';
 import { SETUP_STEPS, setup } from './workflows/setup.js';
@@ -43,33 +44,52 @@ function collect(plan: TargetPlan, steps: PlanEntry[]): void {
 }
 
 /**
- * Status for each target of one `status()` call: a target sharing another's IAM user and key reuses
- * the owner's reads (its own part is its secrets, which the owner's status already read), so the
- * owner is read once however many targets share it.
+ * Status for each target of one `status()` call: the key route's part (absent for a keyless-only
+ * target) and, with an oidc section, the keyless route's. A target sharing another's IAM user and
+ * key reuses the owner's reads (its own part is its secrets, which the owner's status already
+ * read), so the owner is read once however many targets share it; its role is its own.
  */
 export function statusReader(internals: CredsInternals): (target: TargetConfig) => Promise<TargetStatus> {
-  const owners = new Map<string, Promise<TargetStatus>>();
+  const owners = new Map<string, Promise<KeyRouteStatus>>();
   const ownerStatus = (owner: TargetConfig) => {
     let status = owners.get(owner.name);
     if (!status) {
-      status = ownerTargetStatus(internals, owner);
+      status = keyRouteStatus(internals, owner);
       owners.set(owner.name, status);
     }
     return status;
   };
-  return async (target) => {
+  const keyRoute = async (target: TargetConfig): Promise<KeyRouteStatus | undefined> => {
+    if (target.iam.userName === undefined) return undefined;
     if (!target.keyOwner) return ownerStatus(target);
     // The owner's status covers the shared user and key; this target's part is its own secrets.
     const shared = await ownerStatus(internals.config.targets.find((t) => t.name === target.keyOwner)!);
     const mine = new Set([target.secrets.region, target.secrets.accessKeyId, target.secrets.secretAccessKey].map(canonicalSecretName));
     const secrets = shared.secrets.filter((s) => s.scope === scopeKey(secretScope(target)) && mine.has(s.name));
-    return { ...shared, target: target.name, secrets, inSync: shared.inSync };
+    return { ...shared, secrets };
+  };
+  return async (target) => {
+    const [key, own] = await Promise.all([keyRoute(target), target.oidc ? keylessStatus(internals, target) : undefined]);
+    const drift = [...(key?.drift ?? []), ...(own?.drift ?? [])];
+    return {
+      target: target.name,
+      inSync: drift.length === 0,
+      managedPolicies: [],
+      keys: [],
+      secrets: [],
+      ...key,
+      ...(own ? { oidc: own.status } : {}),
+      drift,
+    };
   };
 }
 
+type KeyRouteStatus = Omit<TargetStatus, 'target' | 'inSync' | 'oidc'>;
+
 /** Drift for one key owner: the IAM user, its policies and keys, the store, and each secret. Read-only; independent reads run at once. */
-async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig): Promise<TargetStatus> {
+async function keyRouteStatus(internals: CredsInternals, target: TargetConfig): Promise<KeyRouteStatus> {
   const { iam: iamConfig } = target;
+  const userName = iamConfig.userName!;
   const runner = runnerFor(internals.config, target.name, internals.options);
   const runs = runner.history();
   const env = await internals.env(target, runs);
@@ -83,10 +103,10 @@ async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig
 
   const planning = internals.workflow({ name: setup.name, target, env, runs }).then((wf) => runner.plan(wf, env));
   const storing = env.store.get(storeNames(target).current);
-  const userReading = read(() => getUser(iam, iamConfig.userName));
-  const attaching = userReading.then((user) => (user ? read(() => listAttachedPolicyArns(iam, iamUser(iamConfig.userName))) : []));
+  const userReading = read(() => getUser(iam, userName));
+  const attaching = userReading.then((user) => (user ? read(() => listAttachedPolicyArns(iam, iamUser(userName))) : []));
   const keyReading = Promise.all([userReading, storing]).then(async ([user, stored]) => {
-    const listed = user ? await read(() => listAccessKeys(iam, iamConfig.userName)) : [];
+    const listed = user ? await read(() => listAccessKeys(iam, userName)) : [];
     return Promise.all(
       listed.map(async (key): Promise<KeyStatus> => {
         const createdAt = key.createDate?.toISOString() ?? new Date(now).toISOString();
@@ -128,7 +148,7 @@ async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig
     return step?.result && !step.result.inSync ? step.result.changes : [];
   };
   const ownership = user ? ownershipOf(user.Tags, ownerOf(target)) : undefined;
-  const policyName = iamConfig.inlinePolicyName ?? defaultInlinePolicyName(target.region, iamConfig.userName);
+  const policyName = iamConfig.inlinePolicyName ?? defaultInlinePolicyName(target.region, userName);
   const policyChanges = changesOf(SETUP_STEPS.inlinePolicy);
   const secrets: SecretStatus[] = secretReads.map(({ name, kind, scope, meta }) => ({
     name,
@@ -160,10 +180,8 @@ async function ownerTargetStatus(internals: CredsInternals, target: TargetConfig
   }
 
   return {
-    target: target.name,
-    inSync: drift.length === 0,
     user: {
-      name: iamConfig.userName,
+      name: userName,
       exists: user !== undefined,
       owned: ownership === 'owned' || ownership === 'adopted',
       tagDrift: changesOf(SETUP_STEPS.user).filter((c) => c.action !== 'create').map((c) => c.detail ?? c.resource),

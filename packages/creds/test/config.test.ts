@@ -25,6 +25,12 @@ const INVALID: Array<[string, unknown, string, RegExp]> = [
   ['region malformed', baseConfig({ region: 'Europe' }), 'region', /region/],
   ['region with spaces', baseConfig({ region: 'eu west 1' }), 'region', /region/],
   ['missing userName', baseConfig({ iam: { policy: POLICY } }), 'iam.userName', /required/],
+  [
+    'a target without oidc and without userName, beside a keyless-only one',
+    baseConfig({ iam: { policy: POLICY }, targets: [{ name: 'a', oidc: { roleName: 'gh-a' } }, { name: 'b' }] }),
+    'targets[1].iam.userName',
+    /required for the access-key route.*only a target with an oidc section/,
+  ],
   ['userName empty', withIam({ userName: '' }), 'iam.userName', /.+/],
   ['userName too long', withIam({ userName: 'u'.repeat(65) }), 'iam.userName', /64/],
   ['userName bad character', withIam({ userName: 'gh demo' }), 'iam.userName', /character|letters/i],

@@ -91,7 +91,7 @@ describe('status finds drift', () => {
     await detachPolicy(iam, iamUser('gh-demo'), 'arn:aws:iam::aws:policy/ReadOnlyAccess');
     await iam.send(new DeleteUserCommand({ UserName: 'gh-demo' }));
     const [status] = await creds.status();
-    expect(status?.user.exists).toBe(false);
+    expect(status?.user?.exists).toBe(false);
     expect(status?.drift.join('\n')).toMatch(/gh-demo/);
   });
 
@@ -100,7 +100,7 @@ describe('status finds drift', () => {
     const store = await createStore(config.store, config.dir);
     await store.delete('api');
     const [status] = await creds.status();
-    expect(status?.store.holdsKey).toBe(false);
+    expect(status?.store?.holdsKey).toBe(false);
     expect(status?.drift.join('\n')).toMatch(/not in the json store|store has no entry/);
   });
 

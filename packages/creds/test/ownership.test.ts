@@ -54,7 +54,7 @@ it('refuses org-b/api the user of org-a/api before any write, an existing region
   expect(plan?.errors.map((e) => e.code)).toContain('NOT_OWNED');
   const [status] = await a.status();
   expect(status?.inSync).toBe(true);
-  expect(status?.user.owned).toBe(true);
+  expect(status?.user?.owned).toBe(true);
 });
 
 it('teardown of org-b/api deletes nothing of org-a/api', async () => {

@@ -1,4 +1,4 @@
-import type { DoctorCheck, RollbackPlan, RunSummary, TargetPlan, TargetResult, TargetStatus } from '@creds/creds';
+import type { DoctorCheck, OidcStatus, RollbackPlan, RunSummary, TargetPlan, TargetResult, TargetStatus } from '@creds/creds';
 import type { Colors } from './format.js';
 import { formatAge, formatDuration, maskKeyId, pad } from './format.js';
 
@@ -46,18 +46,20 @@ export function rollbackPlanLines(plans: readonly RollbackPlan[], c: Colors): st
 
 export function statusLines(statuses: readonly TargetStatus[], c: Colors, now = Date.now()): string[] {
   const lines: string[] = [];
-  const ok = (good: boolean, text: string) => `${good ? c.green('✓') : c.red('✗')} ${text}`;
+  const ok = (good: boolean, text: string) => check(c, good, text);
   for (const s of statuses) {
     lines.push(`${s.inSync ? c.green('●') : c.red('●')} ${c.bold(s.target)} ${s.inSync ? c.green('in sync') : c.red('drifted')}`);
     const user = s.user;
-    lines.push(
-      `    ${ok(user.exists && user.owned && user.tagDrift.length === 0, `IAM user ${user.name}`)}${
-        user.exists ? (user.owned ? '' : c.yellow('  not created by creds')) : c.red('  missing')
-      }${user.tagDrift.length ? c.yellow(`  tags: ${user.tagDrift.join(', ')}`) : ''}`,
-    );
-    lines.push(`    ${ok(s.inlinePolicy.state === 'in-sync', `inline policy ${s.inlinePolicy.name}`)}${s.inlinePolicy.state === 'in-sync' ? '' : c.red(`  ${s.inlinePolicy.state}`)}`);
+    if (user) {
+      lines.push(
+        `    ${ok(user.exists && user.owned && user.tagDrift.length === 0, `IAM user ${user.name}`)}${
+          user.exists ? (user.owned ? '' : c.yellow('  not created by creds')) : c.red('  missing')
+        }${user.tagDrift.length ? c.yellow(`  tags: ${user.tagDrift.join(', ')}`) : ''}`,
+      );
+    }
+    if (s.inlinePolicy) lines.push(policyLine(s.inlinePolicy, c));
     for (const m of s.managedPolicies) lines.push(`    ${ok(m.attached, `managed policy ${m.arn}`)}${m.attached ? '' : c.red('  not attached')}`);
-    if (s.keys.length === 0) lines.push(`    ${ok(false, 'access key')}${c.red('  none')}`);
+    if (user && s.keys.length === 0) lines.push(`    ${ok(false, 'access key')}${c.red('  none')}`);
     for (const k of s.keys) {
       const flags = [
         k.status === 'Inactive' ? c.dim('inactive') : '',
@@ -71,14 +73,46 @@ export function statusLines(statuses: readonly TargetStatus[], c: Colors, now = 
         )}${flags.length ? `  ${flags.join(' ')}` : ''}`,
       );
     }
-    lines.push(`    ${ok(s.store.holdsKey, `key store ${s.store.type}`)}  ${c.dim(s.store.where)}${s.store.holdsKey ? '' : c.red('  does not hold the key')}`);
+    if (s.store) lines.push(`    ${ok(s.store.holdsKey, `key store ${s.store.type}`)}  ${c.dim(s.store.where)}${s.store.holdsKey ? '' : c.red('  does not hold the key')}`);
     for (const secret of s.secrets) {
       const state = !secret.exists ? c.red('  missing') : secret.drifted ? c.red('  changed outside creds') : '';
       const updated = secret.updatedAt ? c.dim(`  updated ${formatAge(secret.updatedAt, now)} ago`) : '';
       lines.push(`    ${ok(secret.exists && !secret.drifted, `${secret.kind} ${secret.name}`)}${updated}${state}`);
     }
+    if (s.oidc) lines.push(...oidcLines(s.oidc, c));
     for (const d of s.drift) lines.push(`    ${c.yellow('!')} ${d}`);
   }
+  return lines;
+}
+
+const check = (c: Colors, good: boolean, text: string) => `${good ? c.green('✓') : c.red('✗')} ${text}`;
+
+function policyLine(p: { name: string; state: 'in-sync' | 'missing' | 'drifted' }, c: Colors, on = ''): string {
+  return `    ${check(c, p.state === 'in-sync', `inline policy ${p.name}${on}`)}${p.state === 'in-sync' ? '' : c.red(`  ${p.state}`)}`;
+}
+
+/** The keyless route of a target: provider, role, the subjects it trusts, its policies, the role ARN's variable. */
+function oidcLines(o: OidcStatus, c: Colors): string[] {
+  const { provider, role, subjects, roleArn } = o;
+  const lines = [
+    `    ${check(c, provider.exists, `OIDC provider ${provider.host}`)}${
+      provider.exists ? c.dim(provider.createdByCreds ? '  made by creds' : '  not made by creds (teardown keeps it)') : c.red('  missing')
+    }`,
+    `    ${check(c, role.exists && role.owned && role.tagDrift.length === 0, `IAM role ${role.name}`)}${
+      role.exists ? (role.owned ? '' : c.yellow('  not created by creds')) : c.red('  missing')
+    }${role.tagDrift.length ? c.yellow(`  ${role.tagDrift.join(', ')}`) : ''}`,
+  ];
+  if (role.exists) {
+    lines.push(
+      `    ${check(c, !subjects.drifted, `trusts ${subjects.trusted.join(', ') || 'no GitHub sub'}`)}${
+        subjects.drifted ? c.red(`  the config wants ${subjects.wanted.join(', ')}`) : ''
+      }`,
+    );
+  }
+  if (o.inlinePolicy) lines.push(policyLine(o.inlinePolicy, c, ` on role ${role.name}`));
+  for (const m of o.managedPolicies) lines.push(`    ${check(c, m.attached, `managed policy ${m.arn} on role ${role.name}`)}${m.attached ? '' : c.red('  not attached')}`);
+  const state = !roleArn.exists ? c.red('  missing') : roleArn.drifted ? c.red('  changed outside creds') : '';
+  lines.push(`    ${check(c, roleArn.exists && !roleArn.drifted, `${roleArn.kind} ${roleArn.name}`)}${roleArn.value ? c.dim(`  ${roleArn.value}`) : ''}${state}`);
   return lines;
 }
 

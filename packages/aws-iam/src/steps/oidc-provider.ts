@@ -11,7 +11,7 @@ import { ownershipOf, ownershipTags } from '../ownership.js';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER, issuerHost } from '../trust-policy.js';
 import { validateAll } from '../validate.js';
 import { validateScope, validateTarget } from './user.js';
-import { getOidcProvider, listOidcProviderArns, listRoles, type OidcProviderInfo, trustPolicyOf } from './oidc-ops.js';
+import { findOidcProvider, type OidcProviderInfo, rolesTrusting } from './oidc-ops.js';
 
 export interface OidcProviderStepOptions {
   /** Step id (default `oidc-provider`). */
@@ -70,10 +70,7 @@ export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProvider
   ]);
   const resource = `OIDC provider ${host}`;
 
-  async function find(env: AwsEnv): Promise<OidcProviderInfo | undefined> {
-    const arn = (await listOidcProviderArns(env.aws.iam)).find((a) => a.endsWith(`:oidc-provider/${host}`));
-    return arn ? getOidcProvider(env.aws.iam, arn) : undefined;
-  }
+  const find = (env: AwsEnv) => findOidcProvider(env.aws.iam, url);
 
   async function adopt(ctx: StepContext<AwsEnv>, found: OidcProviderInfo): Promise<OidcProviderOutput> {
     const owned = ownershipOf(found.tags, opts) === 'owned';
@@ -132,7 +129,7 @@ export function oidcProviderStep<Env extends AwsEnv = AwsEnv>(opts: OidcProvider
         ctx.logger.info({ provider: found.arn }, 'the OIDC provider was there before creds; left in place');
         return;
       }
-      const trusting = (await listRoles(iam)).filter((r) => trustPolicyOf(r)?.includes(found.arn)).map((r) => r.RoleName);
+      const trusting = await rolesTrusting(iam, found.arn);
       if (trusting.length > 0) {
         ctx.logger.warn({ provider: found.arn, roles: trusting }, 'other roles still trust the OIDC provider; left in place');
         ctx.progress(`kept ${resource}: roles ${trusting.join(', ')} still trust it`);

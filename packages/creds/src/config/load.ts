@@ -157,6 +157,8 @@ function linkSharedUsers(targets: TargetConfig[]): ValidationError[] {
   const issues: ValidationError[] = [];
   const owners = new Map<string, TargetConfig>();
   for (const [i, target] of targets.entries()) {
+    // A keyless-only target has no user to share.
+    if (target.iam.userName === undefined) continue;
     const key = target.iam.userName.toLowerCase();
     const owner = owners.get(key);
     if (!owner) {

@@ -21,7 +21,12 @@ const secretNames = z
 
 const iam = z
   .object({
-    userName: z.string().describe('IAM user to create for this repository (1-64 of A-Z a-z 0-9 + = , . @ _ -)'),
+    userName: z
+      .string()
+      .describe(
+        'IAM user to create for this repository (1-64 of A-Z a-z 0-9 + = , . @ _ -); required unless the target only uses the keyless route (has an oidc section), where leaving it out means no IAM user and no access key',
+      )
+      .optional(),
     path: z.string().describe('IAM path, "/" or "/segment/"').optional(),
     tags: z.record(z.string(), z.string()).describe('Tags put on the IAM user, besides creds\' ownership tags').default({}),
     policy: z

@@ -13,6 +13,25 @@ import { validateSecretNames } from '@creds/github-secrets';
 import { oidcChecks } from './oidc.js';
 import type { TargetConfig } from './schema.js';
 
+/**
+ * A target's iam section for the access-key route, which needs its user name. A keyless-only
+ * target (an oidc section and no iam.userName) is refused, naming the field and the rule, before
+ * the workflow is built, so before anything is written.
+ */
+export function keyRouteIam(target: TargetConfig, workflow: string): TargetConfig['iam'] & { userName: string } {
+  const { iam } = target;
+  if (iam.userName === undefined) {
+    throw new ValidationError('iam.userName', `${KEY_ROUTE_USER_RULE}; target ${target.name} has none, so it cannot run ${workflow}`, {
+      hint: 'this target uses the keyless route only: run creds run oidc (and creds run teardown to remove it), or add iam.userName for the key route',
+    });
+  }
+  return { ...iam, userName: iam.userName };
+}
+
+/** The rule a target without `iam.userName` breaks when it uses the key route. */
+export const KEY_ROUTE_USER_RULE =
+  'is required for the access-key route (setup, rotate, migrate-to-oidc make or use an IAM user); only a target with an oidc section, which uses the keyless route alone, may leave it out';
+
 const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 /** "." and "..": not names GitHub gives, and path steps in a URL. */
@@ -28,7 +47,10 @@ export function validateTarget(target: TargetConfig, prefix: string): Validation
   const checks: Array<() => void> = [
     () => validateTargetName(target.name, at('name')),
     () => validateRegion(target.region, at('region')),
-    () => validateUserName(iam.userName, at('iam.userName')),
+    () => {
+      if (iam.userName !== undefined) validateUserName(iam.userName, at('iam.userName'));
+      else if (!target.oidc) throw new ValidationError(at('iam.userName'), KEY_ROUTE_USER_RULE);
+    },
     () => iam.path !== undefined && validatePath(iam.path, at('iam.path')),
     () => validateTags(iam.tags, at('iam.tags')),
     () => iam.policy !== undefined && void validatePolicyDocument(iam.policy, at(iam.policyFile ? 'iam.policyFile' : 'iam.policy')),

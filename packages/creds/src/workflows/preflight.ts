@@ -2,6 +2,7 @@ import { awsPreflightStep, checkUserOwnership } from '@creds/aws-iam';
 import { CredsError, type KeyStore, type Step } from '@creds/core';
 import { type EnvironmentScope, githubPreflightStep, type MissingEnvironment } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
+import { keyRouteIam } from '../config/validate.js';
 import { environmentsToCreate, ownerOf, preflightRepos, type TargetEnv } from '../env.js';
 
 /**
@@ -31,7 +32,7 @@ export const keyGroup = (target: TargetConfig, followers: readonly TargetConfig[
  * NOT_OWNED naming that target, before anything is written.
  */
 function userOwnerStep(target: TargetConfig): Step<TargetEnv> {
-  const { userName, adopt } = target.iam;
+  const { userName, adopt } = keyRouteIam(target, 'a workflow that makes keys');
   const options = { ...ownerOf(target), userName, adopt };
   return {
     id: PREFLIGHT_STEPS.owner,

@@ -8,6 +8,7 @@ import {
 } from '@creds/aws-iam';
 import { CredsError, createWorkflow, type RunRecord, type Step, type StepContext, type Workflow } from '@creds/core';
 import type { TargetConfig } from '../config/schema.js';
+import { keyRouteIam } from '../config/validate.js';
 import { describeRepo, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, drainStep, oldKeyUnusedStep } from './drain.js';
@@ -80,7 +81,7 @@ export async function oldKeyOf(target: TargetConfig, env: TargetEnv, run: RunRec
  * keeps the new key (the repository is never left without a working key).
  */
 export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: WorkflowOptions = {}): Workflow<TargetEnv> {
-  const { userName } = target.iam;
+  const { userName } = keyRouteIam(target, rotate.name);
   const names = storeNames(target);
 
   // Gone with the user too (a teardown since): then there is nothing to put back.
@@ -204,11 +205,13 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
 export const rotate: WorkflowModule<'rotate'> = {
   name: 'rotate',
   steps: ROTATE_STEPS,
-  build: async ({ target, followers, env, run, verifyTimeoutMs, drainTimeoutMs, force }) =>
-    rotateWorkflow(target, await oldKeyOf(target, env, run), {
+  build: async ({ target, followers, env, run, verifyTimeoutMs, drainTimeoutMs, force }) => {
+    keyRouteIam(target, rotate.name);
+    return rotateWorkflow(target, await oldKeyOf(target, env, run), {
       followers,
       ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}),
       ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
       ...(force ? { force } : {}),
-    }),
+    });
+  },
 };

@@ -11,6 +11,7 @@ import {
 import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
 import { type EnvironmentStepOutput, environmentStep, environmentStepId, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
+import { keyRouteIam } from '../config/validate.js';
 import { describeRepo, environmentsToCreate, ownerScope, secretScope, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { KEY_PREFLIGHT, keyGroup, preflightSteps } from './preflight.js';
@@ -117,7 +118,8 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
 
 /** The setup steps, each usable alone (SetupGitHubRepo's s11–s14) or together (setupWorkflow). */
 export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) {
-  const { iam, region } = target;
+  const { region } = target;
+  const iam = keyRouteIam(target, setup.name);
   const user = [SETUP_STEPS.user];
   const { current } = storeNames(target);
   // Every write waits for every check: the preflight (whose reads run at once) and the write probe.

@@ -12,9 +12,11 @@ import {
 import { CredsError, createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
 import { canonicalSecretName, deleteEnvironmentStep, describeScope, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
+import { keyRouteIam } from '../config/validate.js';
 import { ownerOf, secretScope, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
+import { oidcTeardownSteps } from './oidc-teardown.js';
 import { attachedByCreds, environmentsCreatedByCreds } from './setup.js';
 
 /** The ids of teardown's IAM steps (the secret deletions are named by what they delete). */
@@ -23,7 +25,14 @@ export const TEARDOWN_STEPS = {
   keys: 'iam-delete-access-keys',
   policies: 'iam-delete-policies',
   user: 'iam-delete-user',
+  /** The keyless route's part, for a target with an oidc section (see oidc-teardown.ts). */
+  oidcCheck: 'oidc-teardown-check',
+  oidcRole: 'oidc-delete-role',
+  oidcProvider: 'oidc-delete-provider',
 } as const;
+
+/** The keyless route's teardown ids, for the journal queries of oidc-teardown.ts. */
+export const OIDC_TEARDOWN_IDS = { check: TEARDOWN_STEPS.oidcCheck, role: TEARDOWN_STEPS.oidcRole, provider: TEARDOWN_STEPS.oidcProvider };
 
 /** Deletes one Actions secret (or variable); already gone counts as done. */
 export function deleteSecretStep(target: TargetConfig, name: string, kind: 'secret' | 'variable'): Step<TargetEnv> {
@@ -64,7 +73,7 @@ function withCheck(step: Step<TargetEnv>, what: (env: TargetEnv) => Promise<stri
 
 /** The teardown steps, each usable alone (SetupGitHubRepo's s21–s24) or together (teardownWorkflow). */
 export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], options: WorkflowOptions = {}) {
-  const { userName } = target.iam;
+  const { userName } = keyRouteIam(target, teardown.name);
   const secrets = keyGroup(target, options.followers).flatMap((t) => [
     deleteSecretStep(t, t.secrets.region, t.secrets.regionAs),
     deleteSecretStep(t, t.secrets.accessKeyId, 'secret'),
@@ -117,7 +126,7 @@ export function teardownSteps(target: TargetConfig, runs: readonly RunRecord[], 
  * keys are gone. It is refused here instead, naming each; `plan teardown` shows the same.
  */
 export function teardownCheckStep(target: TargetConfig, runs: readonly RunRecord[]): Step<TargetEnv> {
-  const { userName } = target.iam;
+  const { userName } = keyRouteIam(target, teardown.name);
   const inlinePolicyName = target.iam.policy ? (target.iam.inlinePolicyName ?? defaultInlinePolicyName(target.region, userName)) : undefined;
   const refusal = async (env: TargetEnv): Promise<CredsError | undefined> => {
     const user = await getUser(env.aws.iam, userName);
@@ -162,21 +171,23 @@ export function teardownCheckStep(target: TargetConfig, runs: readonly RunRecord
   };
 }
 
-/** check → secrets → keys → policies → user, deleting only what creds owns. Works without a journal. */
+/**
+ * checks → secrets → keys → policies → user, deleting only what creds owns; with an oidc section
+ * also the role ARN's variable, the role and (when creds made it and no other role trusts it) the
+ * OIDC provider. A keyless-only target (no iam.userName) has only that part. Every delete waits
+ * for every check. Works without a journal.
+ */
 export function teardownWorkflow(target: TargetConfig, runs: readonly RunRecord[], options: WorkflowOptions = {}): Workflow<TargetEnv> {
-  const steps = teardownSteps(target, runs, options);
-  const check = teardownCheckStep(target, runs);
-  const secrets = steps.secrets.map((step) => ({ ...step, dependsOn: [...(step.dependsOn ?? []), check.id] }));
-  return createWorkflow(teardown.name, [
-    // An environment that is gone has nothing left to delete.
-    ...preflightSteps(target, options.followers, { environments: 'ignore' }),
-    check,
-    ...secrets,
-    ...steps.environments,
-    steps.keys,
-    steps.policies,
-    steps.user,
-  ]);
+  const keyRoute = target.iam.userName !== undefined;
+  const oidc = oidcTeardownSteps(target, runs, OIDC_TEARDOWN_IDS, PREFLIGHT);
+  const checks = [...(keyRoute ? [teardownCheckStep(target, runs)] : []), ...(oidc ? [oidc.check] : [])];
+  const afterChecks = (step: Step<TargetEnv>): Step<TargetEnv> => ({ ...step, dependsOn: [...(step.dependsOn ?? []), ...checks.map((c) => c.id)] });
+  const steps = keyRoute ? teardownSteps(target, runs, options) : undefined;
+  const keySteps = steps ? [...steps.secrets.map(afterChecks), ...steps.environments, steps.keys, steps.policies, steps.user] : [];
+  const oidcSteps = oidc && target.oidc ? [afterChecks(deleteSecretStep(target, target.oidc.roleArnName, target.oidc.roleArnAs)), afterChecks(oidc.role), oidc.provider] : [];
+  // An environment that is gone has nothing left to delete.
+  const preflight = preflightSteps(target, options.followers, { environments: 'ignore', variables: target.oidc?.roleArnAs === 'variable' });
+  return createWorkflow(teardown.name, [...preflight, ...checks, ...keySteps, ...oidcSteps]);
 }
 
 export const teardown: WorkflowModule<'teardown'> = {
