@@ -109,6 +109,7 @@ const targetStatus = z.object({
   store: z.object({ type: z.string(), where: z.string(), holdsKey: z.boolean() }).optional(),
   oidc: z
     .object({
+      setUp: z.boolean(),
       provider: z.object({ host: z.string(), arn: z.string().optional(), exists: z.boolean(), createdByCreds: z.boolean() }),
       role: z.object({ name: z.string(), arn: z.string().optional(), exists: z.boolean(), owned: z.boolean(), tagDrift: z.array(z.string()) }),
       subjects: z.object({ wanted: z.array(z.string()), trusted: z.array(z.string()), drifted: z.boolean() }),

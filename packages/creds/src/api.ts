@@ -197,6 +197,11 @@ export interface SecretStatus {
 
 /** The keyless route of a target with an oidc section: provider, role, trust, policies, the role ARN's variable. */
 export interface OidcStatus {
+  /**
+   * Whether the route is set up: a run made the role and nothing took it away since, or the role or
+   * its variable exists. When not, nothing missing counts as drift (`creds run oidc` sets it up).
+   */
+  setUp: boolean;
   provider: {
     /** The issuer's host, e.g. token.actions.githubusercontent.com. */
     host: string;

@@ -46,7 +46,7 @@ async function keylessCheck(internals: CredsInternals, target: TargetConfig): Pr
   try {
     const { status, drift } = await keylessStatus(internals, target);
     const { role, roleArn, subjects } = status;
-    if (!role.exists && !roleArn.exists) return { name, ok: true, detail: `not set up yet: creds run oidc creates IAM role ${role.name}` };
+    if (!status.setUp) return { name, ok: true, detail: `not set up yet: creds run oidc creates IAM role ${role.name}` };
     if (drift.length === 0) {
       return { name, ok: true, detail: `IAM role ${role.name} trusts ${subjects.trusted.join(', ')}; ${roleArn.kind} ${roleArn.name} holds its ARN` };
     }

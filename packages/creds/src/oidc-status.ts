@@ -34,8 +34,8 @@ export async function keylessStatus(internals: CredsInternals, target: TargetCon
 /**
  * The keyless route of one target, read-only: the OIDC provider (and whether creds made it), the
  * role (its tags), the `sub` subjects its trust policy admits against the config's, its policies,
- * and the role ARN's variable. Drift is what `creds run oidc` would put back, one line each; the
- * reads run at once, each through `read` (retried like the other status reads).
+ * and the role ARN's variable. Drift is what `creds run oidc` would put back, one line each, once
+ * the route is set up (before, nothing is missing that a run has not yet made); the reads run at once, each through `read` (retried like the other status reads).
  */
 export async function oidcStatus(target: TargetConfig, env: TargetEnv, runs: readonly RunRecord[], read: Read): Promise<{ status: OidcStatus; drift: string[] }> {
   const oidc = target.oidc!;
@@ -81,6 +81,8 @@ export async function oidcStatus(target: TargetConfig, env: TargetEnv, runs: rea
   const inlineChange = policyChanges.find((c) => c.resource.startsWith('inline policy'));
   const ownership = role ? ownershipOf(role.Tags, ownerOf(target)) : undefined;
 
+  const record = oidcRecord(runs, OIDC_TEARDOWN_IDS);
+  const setUp = record.roleSetUp || role !== undefined || arnValue !== undefined;
   const drift: string[] = [];
   for (const { step, error } of checks as Array<{ step: Step<TargetEnv>; error?: { code: string; message: string } }>) {
     if (error) drift.push(`${step.title}: could not check (${error.code}: ${error.message})`);
@@ -95,11 +97,12 @@ export async function oidcStatus(target: TargetConfig, env: TargetEnv, runs: rea
   }
 
   const status: OidcStatus = {
+    setUp,
     provider: {
       host: issuerHost(),
       ...(provider ? { arn: provider.arn } : {}),
       exists: provider !== undefined,
-      createdByCreds: provider !== undefined && oidcRecord(runs, OIDC_TEARDOWN_IDS).providerCreated,
+      createdByCreds: provider !== undefined && record.providerCreated,
     },
     role: {
       name: oidc.roleName,
@@ -122,5 +125,6 @@ export async function oidcStatus(target: TargetConfig, env: TargetEnv, runs: rea
       drifted: arnChanges.some((c) => c.action === 'drift' || c.action === 'update'),
     },
   };
-  return { status, drift };
+  // Not set up yet: what is missing is what `creds run oidc` makes, not drift.
+  return { status, drift: setUp ? drift : [] };
 }

@@ -2,6 +2,8 @@ import {
   AttachRolePolicyCommand,
   CreateOpenIDConnectProviderCommand,
   CreateRoleCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
   IAMClient,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
@@ -65,6 +67,7 @@ describe('creds status: the keyless route', () => {
     expect(status?.store).toBeUndefined();
     expect(status?.keys).toEqual([]);
     expect(status?.oidc).toEqual({
+      setUp: true,
       provider: { host: 'token.actions.githubusercontent.com', arn: PROVIDER, exists: true, createdByCreds: true },
       role: { name: 'gh-demo-oidc', arn: ROLE_ARN, exists: true, owned: true, tagDrift: [] },
       subjects: {
@@ -122,11 +125,23 @@ describe('creds status: the keyless route', () => {
     expect((await creds.run('setup'))[0]?.status).toBe('succeeded');
     expect((await creds.run('oidc'))[0]?.status).toBe('succeeded');
     expect((await creds.status())[0]).toMatchObject({ inSync: true, user: { name: 'gh-demo', exists: true }, oidc: { role: { exists: true } } });
-    const { DetachRolePolicyCommand } = await import('@aws-sdk/client-iam');
     await admin().send(new DetachRolePolicyCommand({ RoleName: 'gh-demo-oidc', PolicyArn: READ_ONLY }));
     const [status] = await creds.status();
     expect(status?.oidc?.managedPolicies).toEqual([{ arn: READ_ONLY, attached: false }]);
     expect(status?.drift).toEqual([`attachment of ${READ_ONLY} to role gh-demo-oidc: would create`]);
+  });
+
+  it('before the first run nothing is drift; once set up, a role deleted behind creds\' back is', async () => {
+    const config = { ...keyless(), iam: {} };
+    const { creds } = await w.creds(config);
+    const [before] = await creds.status();
+    expect(before).toMatchObject({ inSync: true, drift: [], oidc: { setUp: false, role: { exists: false } } });
+    expect((await creds.doctor()).find((c) => c.name === 'keyless route (demo)')).toMatchObject({ ok: true, detail: expect.stringMatching(/not set up yet/) });
+    expect((await creds.run('oidc'))[0]?.status).toBe('succeeded');
+    await admin().send(new DeleteRoleCommand({ RoleName: 'gh-demo-oidc' }));
+    const [after] = await creds.status();
+    expect(after?.oidc).toMatchObject({ setUp: true, role: { exists: false } });
+    expect(after?.drift).toEqual([expect.stringMatching(/^IAM role gh-demo-oidc: trusts repo:octo-org\/demo:ref:refs\/heads\/main/)]);
   });
 });
 
@@ -152,8 +167,10 @@ describe('creds run teardown: the keyless route', () => {
     w.iam.calls.reset();
     expect((await creds.run('teardown'))[0]?.status).toBe('succeeded');
     expect(w.iam.calls.writes).toBe(0);
+    // Torn down, the route is not set up: nothing missing is drift.
     const [status] = await creds.status();
-    expect(status?.oidc).toMatchObject({ provider: { exists: false }, role: { exists: false }, roleArn: { exists: false } });
+    expect(status?.oidc).toMatchObject({ setUp: false, provider: { exists: false }, role: { exists: false }, roleArn: { exists: false } });
+    expect(status?.inSync).toBe(true);
   });
 
   it('keeps a provider that was there before creds', async () => {

@@ -94,6 +94,7 @@ function policyLine(p: { name: string; state: 'in-sync' | 'missing' | 'drifted' 
 /** The keyless route of a target: provider, role, the subjects it trusts, its policies, the role ARN's variable. */
 function oidcLines(o: OidcStatus, c: Colors): string[] {
   const { provider, role, subjects, roleArn } = o;
+  if (!o.setUp) return [`    ${c.dim(`- keyless route not set up: creds run oidc creates IAM role ${role.name} and ${roleArn.kind} ${roleArn.name}`)}`];
   const lines = [
     `    ${check(c, provider.exists, `OIDC provider ${provider.host}`)}${
       provider.exists ? c.dim(provider.createdByCreds ? '  made by creds' : '  not made by creds (teardown keeps it)') : c.red('  missing')

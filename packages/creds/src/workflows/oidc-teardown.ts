@@ -27,6 +27,8 @@ export interface OidcTeardownIds {
 
 /** What the journal says creds put in place for the keyless route and has not taken away since. */
 export interface OidcRecord {
+  /** A run set the role up and nothing took it away since (a rollback or a teardown). */
+  roleSetUp: boolean;
   /** Creds created the OIDC provider that is there now (a later run that found someone else's resets it). */
   providerCreated: boolean;
   /** The managed policies creds attached to the role; undefined when no run recorded them. */
@@ -39,7 +41,7 @@ export interface OidcRecord {
 
 /** Read from the runs oldest first: an undone step does not count; a teardown that removed something resets it. */
 export function oidcRecord(runs: readonly RunRecord[], ids: OidcTeardownIds): OidcRecord {
-  const record: OidcRecord = { providerCreated: false, attached: undefined, inlinePolicyName: undefined, replacedTrustPolicy: undefined };
+  const record: OidcRecord = { roleSetUp: false, providerCreated: false, attached: undefined, inlinePolicyName: undefined, replacedTrustPolicy: undefined };
   for (const run of runs) {
     const output = <T>(id: string): T | undefined => {
       const state = run.steps.get(id);
@@ -51,6 +53,7 @@ export function oidcRecord(runs: readonly RunRecord[], ids: OidcTeardownIds): Oi
     else if (provider?.adopted) record.providerCreated = false;
     if (output<DeleteOidcProviderOutput>(ids.provider)?.deleted) record.providerCreated = false;
     const role = output<OidcRoleOutput>(OIDC_STEPS.role);
+    if (role) record.roleSetUp = true;
     if (role?.replacedTrustPolicy !== undefined) record.replacedTrustPolicy = role.replacedTrustPolicy;
     const policies = output<RolePoliciesOutput>(OIDC_STEPS.rolePolicies);
     if (policies) {
@@ -58,6 +61,7 @@ export function oidcRecord(runs: readonly RunRecord[], ids: OidcTeardownIds): Oi
       if (policies.policyName) record.inlinePolicyName = policies.policyName;
     }
     if (output<DeleteOidcRoleOutput>(ids.role)) {
+      record.roleSetUp = false;
       record.attached = undefined;
       record.inlinePolicyName = undefined;
       record.replacedTrustPolicy = undefined;
