@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { resolveCallerIdentity } from '@creds/aws-iam';
 import { createStepContext, errorMessage, withRetry } from '@creds/core';
 import type { DoctorCheck } from './api.js';
-import type { CredsInternals } from './internals.js';
+import type { DoctorParts } from './internals.js';
 import type { TargetConfig } from './config/schema.js';
 import { keylessStatus } from './oidc-status.js';
 import { secretScope } from './env.js';
@@ -41,7 +41,7 @@ async function gitIgnores(dir: string, path: string): Promise<boolean> {
  * The keyless route of a target, from the same answer as `creds status`: in order when nothing
  * drifted, or when nothing is set up yet (no role and no role ARN: `creds run oidc` makes them).
  */
-async function keylessCheck(internals: CredsInternals, target: TargetConfig): Promise<DoctorCheck> {
+async function keylessCheck(internals: DoctorParts, target: TargetConfig): Promise<DoctorCheck> {
   const name = `keyless route (${target.name})`;
   try {
     const { status, drift } = await keylessStatus(internals, target);
@@ -57,7 +57,7 @@ async function keylessCheck(internals: CredsInternals, target: TargetConfig): Pr
 }
 
 /** Everything a run needs, checked without writing: config, AWS identity, GitHub token and access, store, git. */
-export async function runDoctor(internals: CredsInternals): Promise<DoctorCheck[]> {
+export async function runDoctor(internals: DoctorParts): Promise<DoctorCheck[]> {
   const { config, targets } = internals;
   const major = Number(process.versions.node.split('.')[0]);
   const checks: DoctorCheck[] = [

@@ -26,6 +26,15 @@ export interface CredsInternals {
   recordedWorkflow: (target: TargetConfig, runs: readonly RunRecord[], run: RunRecord) => Promise<{ workflow: Workflow<TargetEnv>; env: TargetEnv }>;
 }
 
+/** What reading one target needs (plan, status): where its journal is, its env and its workflows. */
+export type TargetReader = Pick<CredsInternals, 'config' | 'options' | 'env' | 'workflow'>;
+
+/** What doctor needs: a target reader, the configured targets, and the clients and store it checks. */
+export type DoctorParts = TargetReader & Pick<CredsInternals, 'targets' | 'aws' | 'github' | 'store'>;
+
+/** What SetupGitHubRepo's operations need: the one target, its env, the store and the options. */
+export type RepoOperationParts = Pick<CredsInternals, 'targets' | 'env' | 'store' | 'options'>;
+
 export interface WorkflowRequest {
   name: string;
   target: TargetConfig;

@@ -17,7 +17,7 @@ import { oidcSubjects } from './config/oidc.js';
 import type { TargetConfig } from './config/schema.js';
 import { ownerOf, secretScope, type TargetEnv } from './env.js';
 import { runnerFor } from './fleet.js';
-import type { CredsInternals } from './internals.js';
+import type { TargetReader } from './internals.js';
 import { OIDC_STEPS, oidcSteps } from './workflows/oidc.js';
 import { oidcRecord } from './workflows/oidc-teardown.js';
 import { OIDC_TEARDOWN_IDS } from './workflows/teardown.js';
@@ -25,7 +25,7 @@ import { OIDC_TEARDOWN_IDS } from './workflows/teardown.js';
 type Read = <T>(fn: () => Promise<T>) => Promise<T>;
 
 /** The keyless route's status of a target with an oidc section, from its journal and reads retried as the runner retries steps. */
-export async function keylessStatus(internals: CredsInternals, target: TargetConfig): Promise<{ status: OidcStatus; drift: string[] }> {
+export async function keylessStatus(internals: TargetReader, target: TargetConfig): Promise<{ status: OidcStatus; drift: string[] }> {
   const runs = runnerFor(internals.config, target.name, internals.options).history();
   const read = <T>(fn: () => Promise<T>) => withRetry(fn, internals.options.retry ?? {});
   return oidcStatus(target, await internals.env(target, runs), runs, read);

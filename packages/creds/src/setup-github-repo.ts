@@ -4,7 +4,7 @@ import type { AwsOptions, GitHubOptions } from './api.js';
 import { type LoadedConfig, resolveConfig } from './config/load.js';
 import { createInternals } from './creds.js';
 import { runConfig } from './recorded-config.js';
-import type { CredsInternals } from './internals.js';
+import type { RepoOperationParts } from './internals.js';
 import { storeNames, type TargetEnv } from './env.js';
 import { runnerFor } from './fleet.js';
 import { ensureStateDir } from './state.js';
@@ -44,7 +44,7 @@ export interface SetupGitHubRepoParams {
  */
 export class SetupGitHubRepo {
   readonly #params: SetupGitHubRepoParams;
-  #ready: Promise<{ config: LoadedConfig; internals: CredsInternals }> | undefined;
+  #ready: Promise<{ config: LoadedConfig; internals: RepoOperationParts }> | undefined;
 
   constructor(params: SetupGitHubRepoParams) {
     this.#params = params;

@@ -3,7 +3,7 @@ import { errorCode, errorMessage, type PlanEntry, withRetry } from '@creds/core'
 import { canonicalSecretName, githubStepId, scopeKey } from '@creds/github-secrets';
 import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js';
 import type { TargetConfig } from './config/schema.js';
-import type { CredsInternals } from './internals.js';
+import type { TargetReader } from './internals.js';
 import { parseDuration } from './durations.js';
 import { keylessStatus } from './oidc-status.js';
 import { ownerOf, secretScope, storeNames } from './env.js';
@@ -14,7 +14,7 @@ import { rotationWaitingOnDrain } from './workflows/rotate.js';
 const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 
 /** What running `workflow` would change for one target. Read-only. */
-export async function planTarget(internals: CredsInternals, name: string, target: TargetConfig): Promise<TargetPlan> {
+export async function planTarget(internals: TargetReader, name: string, target: TargetConfig): Promise<TargetPlan> {
   const plan: TargetPlan = { target: target.name, workflow: name, inSync: true, changes: [], errors: [], notes: [] };
   if (target.keyOwner) {
     plan.notes.push(`shares IAM user ${target.iam.userName} with target ${target.keyOwner}: its plan includes this repository's secrets`);
@@ -49,7 +49,7 @@ function collect(plan: TargetPlan, steps: PlanEntry[]): void {
  * key reuses the owner's reads (its own part is its secrets, which the owner's status already
  * read), so the owner is read once however many targets share it; its role is its own.
  */
-export function statusReader(internals: CredsInternals): (target: TargetConfig) => Promise<TargetStatus> {
+export function statusReader(internals: TargetReader): (target: TargetConfig) => Promise<TargetStatus> {
   const owners = new Map<string, Promise<KeyRouteStatus>>();
   const ownerStatus = (owner: TargetConfig) => {
     let status = owners.get(owner.name);
@@ -87,7 +87,7 @@ export function statusReader(internals: CredsInternals): (target: TargetConfig) 
 type KeyRouteStatus = Omit<TargetStatus, 'target' | 'inSync' | 'oidc'>;
 
 /** Drift for one key owner: the IAM user, its policies and keys, the store, and each secret. Read-only; independent reads run at once. */
-async function keyRouteStatus(internals: CredsInternals, target: TargetConfig): Promise<KeyRouteStatus> {
+async function keyRouteStatus(internals: TargetReader, target: TargetConfig): Promise<KeyRouteStatus> {
   const { iam: iamConfig } = target;
   const userName = iamConfig.userName!;
   const runner = runnerFor(internals.config, target.name, internals.options);
