@@ -33,7 +33,7 @@ export async function world({ repos = [], orgs = [], github = {}, iam = {}, conf
   const dir = mkdtempSync(join(tmpdir(), 'creds-bench-'));
   // Setup's figures count API rounds: no propagation wait unless a benchmark asks for one.
   const iamServer = await sandbox.startIamServer({ propagationDelayMs: 0, ...iam });
-  const githubServer = await sandbox.startGitHubServer({ tokens: [{ token: TOKEN }], orgs, repos, ...github });
+  const githubServer = await sandbox.startGitHubServer({ tokens: [{ token: TOKEN, scopes: ['repo', 'admin:org'] }], orgs, repos, ...github });
   if (config) writeFileSync(join(dir, 'creds.config.json'), JSON.stringify(config));
   return {
     dir,

@@ -31,7 +31,7 @@ export {
 export type { Principal } from './principal.js';
 export { describeOwnerTags, describeScopeValue, MANAGED_BY_VALUE, ownershipOf, ownershipTags, scopeTagValue, TAGS } from './ownership.js';
 export type { OwnerId, Ownership } from './ownership.js';
-export { accessKeyStep, keyMadeByRun } from './steps/access-key.js';
+export { accessKeyStep, keyMadeByRun, keyPendingClearStep } from './steps/access-key.js';
 export type { AccessKeyOutput, AccessKeyStepOptions } from './steps/access-key.js';
 export { defaultInlinePolicyName, inlinePolicyStep } from './steps/inline-policy.js';
 export type { InlinePolicyOutput, InlinePolicyStepOptions } from './steps/inline-policy.js';

@@ -17,6 +17,8 @@ export const TAGS = {
   keyPending: 'creds:key-pending',
 } as const;
 export const MANAGED_BY_VALUE = 'creds';
+/** The `creds:key-pending` value when the user had no key before the one being made. */
+export const KEY_PENDING_NONE = 'none';
 
 export type Ownership = 'owned' | 'adopted' | 'other-target' | 'foreign';
 

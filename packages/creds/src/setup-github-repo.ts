@@ -141,7 +141,7 @@ export class SetupGitHubRepo {
     pick: (steps: { setup: ReturnType<typeof setupSteps>; teardown: ReturnType<typeof teardownSteps> }) => Array<Step<TargetEnv> | undefined>,
   ): Promise<void> {
     await this.#runWorkflow((target, runs, opts) => {
-      const chosen = pick({ setup: setupSteps(target, opts), teardown: teardownSteps(target, runs) }).filter(
+      const chosen = pick({ setup: setupSteps(target, { ...opts, alone: true }), teardown: teardownSteps(target, runs) }).filter(
         (step): step is Step<TargetEnv> => step !== undefined,
       );
       const ids = new Set(chosen.map((s) => s.id));

@@ -34,6 +34,12 @@ export interface RepoInfo {
    * an authenticated caller): creating an environment needs it. Absent when GitHub did not say.
    */
   admin?: boolean;
+  /**
+   * The answer shows the token may write the repository's secrets: a classic token with the `repo`
+   * scope (its `x-oauth-scopes`) whose user may push (`permissions.push`). Fine-grained and app
+   * tokens show no scopes, so for them this is false and only a write can tell.
+   */
+  mayWriteSecrets: boolean;
 }
 
 /** The body of a secret write: the sealed value, its key id, and for org secrets who may use it. */
@@ -50,7 +56,8 @@ export interface GitHubApi {
   getRepo(owner: string, repo: string, options?: CallOptions): Promise<RepoInfo>;
   /** Cached per scope (concurrent callers share one request); `fresh` refetches. */
   getPublicKey(scope: SecretScope, options?: CallOptions & { fresh?: boolean }): Promise<PublicKey>;
-  putSecret(scope: SecretScope, name: string, payload: SecretPayload, options?: CallOptions): Promise<'created' | 'updated'>;
+  /** 201 created or 204 updated, and the answer's `Date` (when GitHub wrote it, to the second, as ISO 8601). */
+  putSecret(scope: SecretScope, name: string, payload: SecretPayload, options?: CallOptions): Promise<{ status: 'created' | 'updated'; at: string }>;
   /** undefined when there is no such secret. */
   getSecret(scope: SecretScope, name: string, options?: CallOptions): Promise<SecretMetadata | undefined>;
   listSecrets(scope: SecretScope, options?: CallOptions): Promise<SecretMetadata[]>;
@@ -129,6 +136,12 @@ function variableData(data: unknown, action: string): VariableData {
   return { name: d['name'], value: d['value'], createdAt: String(d['created_at'] ?? ''), updatedAt: String(d['updated_at'] ?? '') };
 }
 
+/** The `Date` of an answer as GitHub writes times (`2026-01-10T14:59:22Z`); now when it has none. */
+function answeredAt(headers: Record<string, unknown>): string {
+  const parsed = Date.parse(String(headers['date'] ?? ''));
+  return new Date(Number.isNaN(parsed) ? Date.now() : parsed).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 const absent = (error: unknown): boolean => (error as { code?: string }).code === GitHubErrorCode.notFound;
 
 export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit = () => octokit): GitHubApi {
@@ -164,11 +177,14 @@ export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit =
       if (!pending) {
         const action = `read repository ${owner}/${repo}`;
         pending = call({ action, scope: { kind: 'repo', owner, repo }, family: 'metadata' }, async (request) => {
-          const d = record((await req('GET /repos/{owner}/{repo}', { owner, repo, request })).data, action);
+          const res = await req('GET /repos/{owner}/{repo}', { owner, repo, request });
+          const d = record(res.data, action);
           if (typeof d['id'] !== 'number' || !isString(d['full_name'])) throw badResponse(action, 'id or full_name is missing');
-          const permissions = d['permissions'] as { admin?: unknown } | undefined;
+          const permissions = d['permissions'] as { admin?: unknown; push?: unknown } | undefined;
           const admin = typeof permissions?.admin === 'boolean' ? { admin: permissions.admin } : {};
-          return { id: d['id'], fullName: d['full_name'], private: d['private'] === true, ...admin };
+          const scopes = String(res.headers['x-oauth-scopes'] ?? '').split(',').map((x) => x.trim());
+          const mayWriteSecrets = scopes.includes('repo') && (permissions?.push === true || permissions?.admin === true);
+          return { id: d['id'], fullName: d['full_name'], private: d['private'] === true, ...admin, mayWriteSecrets };
         }, options);
         repos.set(key, pending);
         pending.catch(() => repos.delete(key));
@@ -205,7 +221,7 @@ export function createApi(octokit: Octokit, call: Call, unpaced: () => Octokit =
         }
         const put = options?.unpaced ? unpaced().request : octokit.request;
         const res = await put(`PUT ${prefix}/secrets/{secret_name}`, { ...params, secret_name: name, ...body, request });
-        return res.status === 201 ? 'created' : 'updated';
+        return { status: res.status === 201 ? ('created' as const) : ('updated' as const), at: answeredAt(res.headers) };
       }, options);
     },
 

@@ -82,6 +82,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return true;
     };
 
+  // Every client of one token (and base URL) shares the pacing of its writes, as GitHub asks.
+  const id = createHash('sha256').update(`${baseUrl}\n${token}`).digest('hex').slice(0, 16);
   const pacing = writePacing({
     burst: options.writeBurst ?? 5,
     intervalMs: (options.writeIntervalMs ?? 1000) * scale,
@@ -95,8 +97,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     request: { fetch: fetchWithTimeout(timeoutMs) },
     throttle: {
-      // Every client of one token (and base URL) shares the pacing of its writes, as GitHub asks.
-      id: createHash('sha256').update(`${baseUrl}\n${token}`).digest('hex').slice(0, 16),
+      id,
       Bottleneck,
       write,
       onRateLimit: onLimit('primary'),
@@ -119,12 +120,36 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     }
   };
 
+  // plugin-throttling's write group only admits a write (its job is a no-op); the request itself then
+  // runs beside others. GitHub asks for one write at a time per token, so each paced write holds the
+  // token's one write slot from admission to answer (a rate-limited write's waits and retries too).
+  const serial = writeSlots.key(id);
+  octokit.hook.wrap('request', (request, requestOptions) =>
+    WRITE_METHODS.has(String(requestOptions.method).toUpperCase()) ? serial.schedule(async () => request(requestOptions)) : request(requestOptions),
+  );
+
   // The same client with a write queue of its own that does not space writes apart, for unpaced
   // writes: rate-limit answers are still waited out and reported.
   let unpacedOctokit: InstanceType<typeof ThrottledOctokit> | undefined;
   const unpaced = () => (unpacedOctokit ??= new ThrottledOctokit(settings(new Bottleneck.Group()) as ConstructorParameters<typeof ThrottledOctokit>[0]));
 
+  warmFetch();
   return { baseUrl, timeScale: scale, octokit, call, ...createApi(octokit, call, unpaced) };
+}
+
+let warmed = false;
+/**
+ * Node loads its fetch implementation on the first call (about 100 ms of start-up on a slow machine),
+ * which would hold the first GitHub request back behind the AWS ones that a workflow starts beside
+ * it. Fetching an empty `data:` URL when a client is made does that loading early, with no request.
+ */
+function warmFetch(): void {
+  if (warmed) return;
+  warmed = true;
+  globalThis
+    .fetch('data:,')
+    .then((r) => r.arrayBuffer())
+    .catch(() => undefined);
 }
 
 /** The API URL must be an http(s) URL: anything else is a mistake in the input, not a network fault. */
@@ -165,6 +190,10 @@ interface Pacing {
 
 /** Write pacers by their settings; each keeps one limiter per token (the throttle id). */
 const pacers = new Map<string, Bottleneck.Group>();
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** One paced write in flight per token (the throttle id), across every client of the process. */
+const writeSlots = new Bottleneck.Group({ maxConcurrent: 1, timeout: 3_600_000 });
 
 /**
  * GitHub's rule for content-creating requests, as plugin-throttling's `write` group: one at a time

@@ -9,6 +9,8 @@ import { describeScope, type OrgVisibility, type SecretScope } from './scope.js'
 export interface WriteSecretResult {
   name: string;
   status: 'created' | 'updated';
+  /** When GitHub wrote it (its answer's `Date`, to the second). */
+  at: string;
   keyId: string;
   /** Set when the scope's key changed between reading it and writing, and the write was redone. */
   keyRotated?: boolean;
@@ -38,8 +40,8 @@ export async function writeSecret(
   for (let attempt = 1; ; attempt++) {
     const encryptedValue = await encryptSecretValue(value, key.key);
     try {
-      const status = await client.putSecret(scope, canonical, { encryptedValue, keyId: key.keyId, ...options.access }, options);
-      return { name: canonical, status, keyId: key.keyId, ...(attempt > 1 ? { keyRotated: true } : {}) };
+      const { status, at } = await client.putSecret(scope, canonical, { encryptedValue, keyId: key.keyId, ...options.access }, options);
+      return { name: canonical, status, at, keyId: key.keyId, ...(attempt > 1 ? { keyRotated: true } : {}) };
     } catch (error) {
       if ((error as { status?: number }).status !== 422 || attempt > 1) throw error;
       const fresh = await client.getPublicKey(scope, { ...options, fresh: true });

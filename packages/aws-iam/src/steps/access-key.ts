@@ -1,8 +1,8 @@
-import { type Change, CredsError, type Step, type StepContext, ValidationError } from '@creds/core';
+import { type Change, CredsError, type Secret, type Step, type StepContext, ValidationError } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { type AccessKeyInfo, createAccessKey, getUser, listAccessKeys, listUserTags, retireAccessKey } from '../ops.js';
 import { iamUser, tagPrincipal, untagPrincipal } from '../principal.js';
-import { TAGS, tagValue } from '../ownership.js';
+import { KEY_PENDING_NONE, TAGS, tagValue } from '../ownership.js';
 import { validateAll, validateRegion, validateUserName } from '../validate.js';
 
 export interface AccessKeyStepOptions {
@@ -17,6 +17,14 @@ export interface AccessKeyStepOptions {
   note?: string;
   /** Key ids that belong to creds but live elsewhere (e.g. the other key during a rotation). */
   knownKeyIds?: readonly string[];
+  /**
+   * This run made the user with the `creds:key-pending` marker already on it (iamUserStep's
+   * `keyPending`), so it has no key yet: a first attempt makes one without reading or tagging, and
+   * leaves the marker for keyPendingClearStep to remove beside the steps that use the key.
+   */
+  userMadeMarked?: (ctx: StepContext) => boolean;
+  /** The run already knows the user exists (its user step succeeded): the key step does not read it again. */
+  userExists?: (ctx: StepContext) => boolean;
 }
 
 export interface AccessKeyOutput {
@@ -27,6 +35,10 @@ export interface AccessKeyOutput {
   created: boolean;
   /** Keys AWS made in an interrupted attempt whose secret never reached the store; deleted. */
   deletedOrphans: string[];
+  /** The `creds:key-pending` marker is still on the user (keyPendingClearStep removes it). */
+  markerLeft?: boolean;
+  /** IAM lists the key as Active (a new key always is). */
+  active?: boolean;
 }
 
 /** What is on the user compared with the store. */
@@ -42,11 +54,11 @@ interface KeyView {
   pending: boolean;
 }
 
-async function view(env: AwsEnv, opts: AccessKeyStepOptions): Promise<KeyView> {
+async function view(env: AwsEnv, opts: AccessKeyStepOptions, userKnown = false): Promise<KeyView> {
   const { iam } = env.aws;
   const stored = await env.store.get(opts.storeName);
   const storedId = stored?.accessKeyId;
-  if (!(await getUser(iam, opts.userName))) {
+  if (!userKnown && !(await getUser(iam, opts.userName))) {
     return { userExists: false, keys: [], storedId, current: undefined, orphans: [], foreign: [], pending: false };
   }
   const keys = await listAccessKeys(iam, opts.userName);
@@ -76,6 +88,47 @@ interface AccessKeyNote {
   userName: string;
   storeName: string;
   keyBefore: string | null;
+}
+
+/** Puts a new key's secret in the store; when that fails, the key is deleted again (its secret would be lost). */
+async function storeKey(ctx: StepContext<AwsEnv>, opts: AccessKeyStepOptions, key: { accessKeyId: string; secretAccessKey: Secret }): Promise<void> {
+  try {
+    await ctx.env.store.put(opts.storeName, {
+      accessKeyId: key.accessKeyId,
+      secretAccessKey: key.secretAccessKey,
+      ...(opts.region ? { region: opts.region } : {}),
+      ...(opts.note ? { note: opts.note } : {}),
+      createdAt: new Date().toISOString(),
+    });
+  } catch (error) {
+    await retireAccessKey(ctx.env.aws.iam, opts.userName, key.accessKeyId).catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CredsError(`could not store the new access key in ${ctx.env.store.describe()} (${reason}); the key was deleted again`, {
+      code: 'STORE_WRITE_FAILED',
+      hint: (error instanceof CredsError ? error.hint : undefined) ?? 'fix the key store (see creds doctor), then run again',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Removes the `creds:key-pending` marker an access key step left on a user it made (`markerLeft`),
+ * beside the steps that use the key rather than before them. Until it is gone, a key on the user
+ * that is neither in the store nor the one the step made would be taken for an orphan.
+ */
+export function keyPendingClearStep<Env extends AwsEnv = AwsEnv>(opts: { id: string; keyStepId: string; userName: string }): Step<Env, { cleared: boolean }> {
+  return {
+    id: opts.id,
+    title: `Clear the key-pending marker of ${opts.userName}`,
+    dependsOn: [opts.keyStepId],
+    async apply(ctx) {
+      if (!ctx.output<AccessKeyOutput>(opts.keyStepId)?.markerLeft) return { cleared: false };
+      await untagPrincipal(ctx.env.aws.iam, iamUser(opts.userName), [TAGS.keyPending]);
+      return { cleared: true };
+    },
+    // No undo: the marker is not put back, and rolling back the user deletes it, marker and all.
+    check: async () => ({ inSync: true }),
+  };
 }
 
 /**
@@ -121,7 +174,14 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
 
     async apply(ctx) {
       const { iam } = ctx.env.aws;
-      const v = await view(ctx.env, opts);
+      if (ctx.recorded() === undefined && opts.userMadeMarked?.(ctx)) {
+        const storedId = (await ctx.env.store.get(opts.storeName))?.accessKeyId;
+        ctx.record({ userName: opts.userName, storeName: opts.storeName, keyBefore: storedId ?? null } satisfies AccessKeyNote);
+        const key = await createAccessKey(iam, opts.userName);
+        await storeKey(ctx, opts, key);
+        return { userName: opts.userName, storeName: opts.storeName, accessKeyId: key.accessKeyId, created: true, deletedOrphans: [], markerLeft: true, active: true };
+      }
+      const v = await view(ctx.env, opts, opts.userExists?.(ctx));
       if (!v.userExists) {
         throw new CredsError(`IAM user ${opts.userName} does not exist`, { code: 'NO_SUCH_ENTITY', hint: 'create the user first (the user step)' });
       }
@@ -134,7 +194,14 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
         if (v.pending) await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
         // A resumed attempt finds the key an earlier attempt of this run made: still made by this run.
         const created = before !== undefined && before.keyBefore !== v.current.accessKeyId;
-        return { userName: opts.userName, storeName: opts.storeName, accessKeyId: v.current.accessKeyId, created, deletedOrphans: v.orphans };
+        return {
+          userName: opts.userName,
+          storeName: opts.storeName,
+          accessKeyId: v.current.accessKeyId,
+          created,
+          deletedOrphans: v.orphans,
+          active: v.current.status === 'Active',
+        };
       }
       const remaining = v.keys.filter((k) => !v.orphans.includes(k.accessKeyId));
       if (remaining.length >= 2) throw tooManyKeys(opts, v.foreign);
@@ -162,7 +229,7 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
         });
       }
       await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
-      return { userName: opts.userName, storeName: opts.storeName, accessKeyId: key.accessKeyId, created: true, deletedOrphans: v.orphans };
+      return { userName: opts.userName, storeName: opts.storeName, accessKeyId: key.accessKeyId, created: true, deletedOrphans: v.orphans, active: true };
     },
 
     async undo(ctx, output) {

@@ -1,4 +1,4 @@
-import type { Step } from '@creds/core';
+import type { Step, StepContext } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { deleteInlinePolicy, getInlinePolicy, iamUser, putInlinePolicy } from '../principal.js';
 import { validateAll, validatePolicyDocument, validatePolicyName, validateRegion, validateUserName } from '../validate.js';
@@ -16,6 +16,8 @@ export interface InlinePolicyStepOptions {
   policyName?: string;
   /** The policy document, as JSON text or an object. */
   policy: string | object;
+  /** The user was made by this run, so it has no inline policy yet: nothing to read first. */
+  userMade?: (ctx: StepContext) => boolean;
 }
 
 export interface InlinePolicyOutput {
@@ -57,7 +59,7 @@ export function inlinePolicyStep<Env extends AwsEnv = AwsEnv>(opts: InlinePolicy
 
     async apply(ctx) {
       const { iam } = ctx.env.aws;
-      const current = await getInlinePolicy(iam, user, policyName);
+      const current = opts.userMade?.(ctx) ? undefined : await getInlinePolicy(iam, user, policyName);
       if (current !== undefined && canonicalPolicy(current) === canonicalPolicy(document)) {
         // Written by an earlier attempt of this run (a resume) counts as written by this run.
         return { userName: opts.userName, policyName, written: ctx.recorded() !== undefined };

@@ -1,4 +1,4 @@
-import type { Step } from '@creds/core';
+import type { Step, StepContext } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { getUser } from '../ops.js';
 import { attachPolicies, checkPolicyQuota, detachPolicy, iamUser, listAttachedPolicyArns } from '../principal.js';
@@ -12,6 +12,8 @@ export interface ManagedPoliciesStepOptions {
   policyArns: readonly string[];
   /** The account's quota of managed policies per user (default 10; AWS can raise it to 20). */
   maxPerUser?: number;
+  /** The user was made by this run, so none is attached yet: nothing to read first. */
+  userMade?: (ctx: StepContext) => boolean;
 }
 
 export interface ManagedPoliciesOutput {
@@ -41,7 +43,7 @@ export function managedPoliciesStep<Env extends AwsEnv = AwsEnv>(opts: ManagedPo
 
     async apply(ctx) {
       const { iam } = ctx.env.aws;
-      const current = await listAttachedPolicyArns(iam, user);
+      const current = opts.userMade?.(ctx) ? [] : await listAttachedPolicyArns(iam, user);
       const toAttach = arns.filter((a) => !current.includes(a));
       checkPolicyQuota(user, current.length + toAttach.length, max, 'maxPerUser');
       const attached = await attachPolicies(iam, user, toAttach);

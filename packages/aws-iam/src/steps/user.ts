@@ -3,7 +3,17 @@ import { type Change, CredsError, type Step, type StepContext, ValidationError }
 import type { AwsEnv } from '../env.js';
 import { awsCall } from '../errors.js';
 import { getUser } from '../ops.js';
-import { describeOwnerTags, describeScopeValue, type Ownership, type OwnerId, ownershipOf, ownershipTags, scopeTagValue } from '../ownership.js';
+import {
+  describeOwnerTags,
+  describeScopeValue,
+  KEY_PENDING_NONE,
+  type Ownership,
+  type OwnerId,
+  ownershipOf,
+  ownershipTags,
+  scopeTagValue,
+  TAGS,
+} from '../ownership.js';
 import { iamUser, planTags, releasePrincipal, tagPrincipal, untagPrincipal } from '../principal.js';
 import { validateAll, validatePath, validatePolicyArn, validateTags, validateUserName } from '../validate.js';
 
@@ -30,6 +40,17 @@ export interface IamUserStepOptions {
   pruneTags?: boolean;
   /** Managed policies creds attaches to this user: undo detaches them if still attached, before deleting. */
   managedPolicyArns?: readonly string[];
+  /**
+   * The user as the run has just read it (its preflight): `null` when absent, `undefined` when
+   * unknown. A first attempt decides from it without reading again; a user that turns out to exist
+   * after all is read and handled as usual.
+   */
+  known?: (ctx: StepContext) => User | null | undefined;
+  /**
+   * An access key step follows in this run: a user made here carries its `creds:key-pending` marker
+   * from the start (see accessKeyStep), so marking it costs no call of its own.
+   */
+  keyPending?: boolean;
 }
 
 export interface IamUserOutput {
@@ -87,8 +108,12 @@ function notOwnedError(opts: UserOwnershipOptions, ownership: Ownership, tags: r
  * adopted), or — only with `adopt` — someone else's. Otherwise throws NOT_OWNED naming the owner
  * its tags name. Read-only: the preflight runs it before any write, and the user step again.
  */
-export async function checkUserOwnership(iam: IAMClient, opts: UserOwnershipOptions): Promise<{ user: User | undefined; ownership?: Ownership; adopting: boolean }> {
-  const user = await getUser(iam, opts.userName);
+export async function checkUserOwnership(
+  iam: IAMClient,
+  opts: UserOwnershipOptions,
+  read: () => Promise<User | undefined> = () => getUser(iam, opts.userName),
+): Promise<{ user: User | undefined; ownership?: Ownership; adopting: boolean }> {
+  const user = await read();
   if (!user) return { user: undefined, adopting: false };
   const tags = user.Tags ?? [];
   const ownership = ownershipOf(tags, opts);
@@ -104,8 +129,8 @@ export function validateScope(scope: string, field = 'scope'): void {
 }
 
 /** Reads the user and decides what apply would do; shared by apply and check. */
-async function inspect(ctx: StepContext<AwsEnv>, opts: IamUserStepOptions) {
-  const { user, ownership, adopting } = await checkUserOwnership(ctx.env.aws.iam, opts);
+async function inspect(ctx: StepContext<AwsEnv>, opts: IamUserStepOptions, known?: User) {
+  const { user, ownership, adopting } = await checkUserOwnership(ctx.env.aws.iam, opts, known ? async () => known : undefined);
   if (!user) return { user: undefined, adopting: false } as const;
   const tags = user.Tags ?? [];
   const adopted = adopting || ownership === 'adopted';
@@ -146,24 +171,37 @@ export function iamUserStep<Env extends AwsEnv = AwsEnv>(opts: IamUserStepOption
 
     async apply(ctx) {
       const { iam } = ctx.env.aws;
-      const found = await inspect(ctx, opts);
-      // Before the first change of this run: was the user there, and does this run take it over?
-      ctx.record({ userName: opts.userName, existed: found.user !== undefined, adopting: found.adopting } satisfies IamUserNote);
-      const before = ctx.recorded<IamUserNote>();
-      if (!found.user) {
+      const create = async () => {
         const tags = { ...opts.tags, ...ownershipTags(opts, false) };
+        const marker = opts.keyPending ? { [TAGS.keyPending]: KEY_PENDING_NONE } : {};
         const out = await awsCall('iam:CreateUser', () =>
           iam.send(
             new CreateUserCommand({
               UserName: opts.userName,
               Path: opts.path,
               PermissionsBoundary: opts.permissionsBoundary,
-              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+              Tags: Object.entries({ ...tags, ...marker }).map(([Key, Value]) => ({ Key, Value })),
             }),
           ),
         );
         return output(out.User!, true, false, { set: tags, remove: [] });
+      };
+      const known = ctx.recorded() === undefined ? opts.known?.(ctx) : undefined;
+      if (known === null) {
+        // Before the first change of this run (as below): the user was not there.
+        ctx.record({ userName: opts.userName, existed: false, adopting: false } satisfies IamUserNote);
+        try {
+          return await create();
+        } catch (error) {
+          // Made meanwhile by someone else: read it and decide as for any existing user.
+          if ((error as { code?: string }).code !== 'ALREADY_EXISTS') throw error;
+        }
       }
+      const found = await inspect(ctx, opts, known ?? undefined);
+      // Before the first change of this run: was the user there, and does this run take it over?
+      ctx.record({ userName: opts.userName, existed: found.user !== undefined, adopting: found.adopting } satisfies IamUserNote);
+      const before = ctx.recorded<IamUserNote>();
+      if (!found.user) return create();
       const { user, adopted, plan, boundaryChange } = found;
       if (opts.path !== undefined && user.Path !== opts.path) {
         ctx.logger.warn({ user: opts.userName, have: user.Path, want: opts.path }, 'the user exists under another path; creds does not move users');

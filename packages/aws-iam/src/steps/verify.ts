@@ -17,6 +17,11 @@ export interface VerifyKeyStepOptions {
    * answers sooner once AWS accepts the key (a GetCallerIdentity a second or two costs nothing). */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * An earlier verification that still stands (say, of the same key, still Active): returned
+   * without asking STS again. The stored key is checked against it.
+   */
+  verifiedBefore?: (ctx: StepContext) => VerifyKeyOutput | undefined;
 }
 
 export interface VerifyKeyOutput {
@@ -61,6 +66,8 @@ export function verifyKeyStep<Env extends AwsEnv = AwsEnv>(opts: VerifyKeyStepOp
 
     async apply(ctx) {
       const { stored, identity } = await callerIdentity(ctx, opts.storeName);
+      const before = opts.verifiedBefore?.(ctx);
+      if (before?.accessKeyId === stored.accessKeyId) return { ...before, attempts: 0, waitedMs: 0 };
       const started = Date.now();
       for (let attempt = 1; ; attempt++) {
         try {

@@ -1,5 +1,7 @@
-import { awsPreflightStep, checkUserOwnership } from '@creds/aws-iam';
-import { CredsError, type KeyStore, type Step } from '@creds/core';
+import { randomUUID } from 'node:crypto';
+import type { User } from '@aws-sdk/client-iam';
+import { awsPreflightStep, checkUserOwnership, type Ownership } from '@creds/aws-iam';
+import { CredsError, type KeyStore, type Step, type StepContext } from '@creds/core';
 import { type EnvironmentScope, githubPreflightStep, type MissingEnvironment } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
 import { keyRouteIam } from '../config/validate.js';
@@ -26,12 +28,35 @@ export const KEY_PREFLIGHT: string[] = [...PREFLIGHT, PREFLIGHT_STEPS.owner, PRE
 /** The target and the targets that share its key: every scope whose secrets hold the key. */
 export const keyGroup = (target: TargetConfig, followers: readonly TargetConfig[] = []) => [target, ...followers];
 
+/** Tells outputs read by this process from those a resumed run restored from the journal. */
+const THIS_PROCESS = randomUUID();
+
+interface UserOwnerOutput {
+  userName: string;
+  exists: boolean;
+  ownership?: Ownership;
+  adopting: boolean;
+  /** What the user step needs of the user, so it need not read it again. */
+  user?: User;
+  readBy: string;
+}
+
+/**
+ * The user as this run's preflight read it, for the user step: `null` when it was absent,
+ * `undefined` when not read by this process (a resumed run reads it again: time has passed).
+ */
+export function userReadByPreflight(ctx: StepContext): User | null | undefined {
+  const out = ctx.output<UserOwnerOutput>(PREFLIGHT_STEPS.owner);
+  if (out?.readBy !== THIS_PROCESS) return undefined;
+  return out.exists ? out.user : null;
+}
+
 /**
  * The IAM user is absent, this target's (made or adopted by creds for this target name and scope),
  * or taken over on purpose (`iam.adopt`); a user creds made for another target is refused with
  * NOT_OWNED naming that target, before anything is written.
  */
-function userOwnerStep(target: TargetConfig): Step<TargetEnv> {
+function userOwnerStep(target: TargetConfig): Step<TargetEnv, UserOwnerOutput> {
   const { userName, adopt } = keyRouteIam(target, 'a workflow that makes keys');
   const options = { ...ownerOf(target), userName, adopt };
   return {
@@ -40,7 +65,15 @@ function userOwnerStep(target: TargetConfig): Step<TargetEnv> {
     readOnly: true,
     async apply(ctx) {
       const found = await checkUserOwnership(ctx.env.aws.iam, options);
-      return { userName, exists: found.user !== undefined, ...(found.ownership ? { ownership: found.ownership } : {}), adopting: found.adopting };
+      const { user } = found;
+      return {
+        userName,
+        exists: user !== undefined,
+        ...(found.ownership ? { ownership: found.ownership } : {}),
+        adopting: found.adopting,
+        ...(user ? { user } : {}),
+        readBy: THIS_PROCESS,
+      };
     },
     async check(ctx) {
       const found = await checkUserOwnership(ctx.env.aws.iam, options);
@@ -115,6 +148,10 @@ export function preflightSteps(
         extra.environments === 'create'
           ? "create it under the repository's Settings → Environments, or drop github.createEnvironment: false so that setup creates it"
           : "creds run setup creates it (unless github.createEnvironment is false), or create it under the repository's Settings → Environments",
+      // The secrets a key workflow writes: their state before it writes comes with the permission check.
+      ...(extra.keys
+        ? { watch: group.flatMap((t) => [...(t.secrets.regionAs === 'variable' ? [] : [t.secrets.region]), t.secrets.accessKeyId, t.secrets.secretAccessKey]) }
+        : {}),
     }),
     ...(extra.keys ? [userOwnerStep(target), storeWritableStep()] : []),
   ];

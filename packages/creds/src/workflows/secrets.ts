@@ -1,7 +1,8 @@
 import { CredsError, Secret, type StepContext } from '@creds/core';
-import { secretStep, variableStep } from '@creds/github-secrets';
+import { canonicalSecretName, type GitHubPreflightOutput, scopeKey, secretStep, variableStep } from '@creds/github-secrets';
 import type { TargetEnv } from '../env.js';
 import { secretScope } from '../env.js';
+import { PREFLIGHT_STEPS } from './preflight.js';
 
 /** Reads a key from the store inside a step, failing clearly when it is not there. */
 export async function storedKey(ctx: StepContext<TargetEnv>, storeName: string) {
@@ -28,6 +29,13 @@ export function secretSteps(
   const names = target.secrets;
   const fromStore = (pick: (key: Awaited<ReturnType<typeof storedKey>>) => Secret) => async (ctx: StepContext<TargetEnv>) =>
     pick(await storedKey(ctx, opts.storeName));
+  // What the preflight's list of the scope's secrets said of `name`, before this run wrote any.
+  const before = (name: string) => (ctx: StepContext<TargetEnv>) => {
+    const listed = ctx.output<GitHubPreflightOutput>(PREFLIGHT_STEPS.github)?.secrets?.[scopeKey(scope)];
+    if (!listed) return undefined;
+    const updatedAt = listed[canonicalSecretName(name)];
+    return updatedAt ? { updatedAt } : null;
+  };
   const keyVersion = async (ctx: StepContext<TargetEnv>) => (await ctx.env.store.get(opts.storeName))?.accessKeyId;
   const region =
     names.regionAs === 'variable'
@@ -37,6 +45,7 @@ export function secretSteps(
           name: names.region,
           value: () => new Secret(target.region),
           version: () => target.region,
+          before: before(names.region),
           dependsOn: opts.regionDependsOn,
         });
   return {
@@ -46,6 +55,7 @@ export function secretSteps(
       name: names.accessKeyId,
       value: fromStore((key) => new Secret(key.accessKeyId)),
       version: keyVersion,
+      before: before(names.accessKeyId),
       dependsOn: opts.dependsOn,
       ...(opts.unpaced ? { unpaced: true } : {}),
     }),
@@ -54,6 +64,7 @@ export function secretSteps(
       name: names.secretAccessKey,
       value: fromStore((key) => key.secretAccessKey),
       version: keyVersion,
+      before: before(names.secretAccessKey),
       dependsOn: opts.dependsOn,
       ...(opts.unpaced ? { unpaced: true } : {}),
     }),

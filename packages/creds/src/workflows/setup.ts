@@ -3,18 +3,21 @@ import {
   accessKeyStep,
   keyMadeByRun,
   iamUserStep,
+  type IamUserOutput,
   inlinePolicyStep,
+  keyPendingClearStep,
   managedPoliciesStep,
   retireAccessKey,
+  type VerifyKeyOutput,
   verifyKeyStep,
 } from '@creds/aws-iam';
-import { createWorkflow, type RunRecord, type Step, type Workflow } from '@creds/core';
-import { type EnvironmentStepOutput, environmentStep, environmentStepId, githubStepId } from '@creds/github-secrets';
+import { createWorkflow, type RunRecord, type Step, type StepContext, type Workflow } from '@creds/core';
+import { type EnvironmentStepOutput, environmentStep, environmentStepId, type GitHubPreflightOutput, githubStepId } from '@creds/github-secrets';
 import type { TargetConfig } from '../config/schema.js';
 import { keyRouteIam } from '../config/validate.js';
 import { describeRepo, environmentsToCreate, ownerScope, secretScope, storeNames, type TargetEnv } from '../env.js';
 import type { WorkflowModule, WorkflowOptions } from './module.js';
-import { KEY_PREFLIGHT, keyGroup, preflightSteps } from './preflight.js';
+import { KEY_PREFLIGHT, keyGroup, PREFLIGHT_STEPS, preflightSteps, userReadByPreflight } from './preflight.js';
 import { secretSteps } from './secrets.js';
 
 /** The ids of setup's own steps (besides the preflight and the secret steps, named by what they write). */
@@ -24,8 +27,12 @@ export const SETUP_STEPS = {
   inlinePolicy: 'iam-inline-policy',
   managedPolicies: 'iam-managed-policies',
   accessKey: 'iam-access-key',
+  keyPendingClear: 'iam-key-pending-clear',
   verify: 'iam-verify-key',
 } as const;
+
+/** Whether this run made the user (its user step's output). */
+const userMade = (ctx: StepContext) => ctx.output<IamUserOutput>(SETUP_STEPS.user)?.created === true;
 
 /**
  * The managed policies creds attached, from every run of this target that was not rolled back
@@ -90,12 +97,13 @@ function withStoredKeyUndo(step: Step<TargetEnv, AccessKeyOutput>, userName: str
 }
 
 /**
- * Reading a scope's public key (the GitHub preflight) needs only read access to secrets, so a
- * read-only token would pass it and fail only after the IAM user and key exist. Before the first
- * setup of a target, this deletes a secret name that does not exist: GitHub answers 404 to a token
- * that may write and 403 (naming the permission) to one that may not. Nothing is created or
- * changed; once creds has written the target's secrets, the probe is skipped, and the client probes
- * each owner once (a fleet spends one write on it, not one a repository).
+ * Listing a scope's secrets (the GitHub preflight) needs only read access to them, so a read-only
+ * token would pass it and fail only after the IAM user and key exist. Before the first setup of a
+ * target, this deletes a secret name that does not exist: GitHub answers 404 to a token that may
+ * write and 403 (naming the permission) to one that may not. Nothing is created or changed. The
+ * probe is skipped once creds has written the target's secrets, and when the repository's answer
+ * showed a classic token with the repo scope whose user may push; the client probes each owner
+ * once (a fleet spends one write on it, not one a repository).
  */
 function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<TargetEnv> {
   const group = keyGroup(target, options.followers);
@@ -108,6 +116,10 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
     async apply(ctx) {
       const written = group.every((t) => ctx.env.priorOutput?.(githubStepId('secret', secretScope(t), t.secrets.accessKeyId)) !== undefined);
       if (written) return { probed: false };
+      // A classic token with the repo scope whose user may push shows it in the repository's answer.
+      const repos = ctx.output<GitHubPreflightOutput>(PREFLIGHT_STEPS.github)?.repos ?? [];
+      const shown = group.every((t) => !t.github.org && repos.some((r) => r.mayWriteSecrets && r.fullName.toLowerCase() === `${t.github.owner}/${t.github.repo}`.toLowerCase()));
+      if (shown) return { probed: false, shownByRepository: true };
       for (const t of group) {
         await ctx.env.github.checkWriteAccess(secretScope(t), { signal: ctx.signal, variables: t.secrets.regionAs === 'variable' });
       }
@@ -116,8 +128,12 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
   };
 }
 
-/** The setup steps, each usable alone (SetupGitHubRepo's s11–s14) or together (setupWorkflow). */
-export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) {
+/**
+ * The setup steps, each usable alone (SetupGitHubRepo's s11–s14: `alone`) or together
+ * (setupWorkflow). Together, a user made by the run carries the key-pending marker from its creation
+ * and the steps after it read nothing the run already knows; alone, each step reads for itself.
+ */
+export function setupSteps(target: TargetConfig, options: WorkflowOptions & { alone?: boolean } = {}) {
   const { region } = target;
   const iam = keyRouteIam(target, setup.name);
   const user = [SETUP_STEPS.user];
@@ -145,6 +161,8 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
       managedPolicyArns: iam.managedPolicyArns,
       ...(iam.path ? { path: iam.path } : {}),
       ...(iam.permissionsBoundary ? { permissionsBoundary: iam.permissionsBoundary } : {}),
+      known: userReadByPreflight,
+      keyPending: !options.alone,
     }),
     inlinePolicy: iam.policy
       ? (inlinePolicyStep({
@@ -153,12 +171,13 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
           userName: iam.userName,
           region,
           policy: iam.policy,
+          userMade,
           ...(iam.inlinePolicyName ? { policyName: iam.inlinePolicyName } : {}),
         }))
       : undefined,
     managedPolicies:
       iam.managedPolicyArns.length > 0
-        ? (managedPoliciesStep({ id: SETUP_STEPS.managedPolicies, dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns }))
+        ? (managedPoliciesStep({ id: SETUP_STEPS.managedPolicies, dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns, userMade }))
         : undefined,
     accessKey: withStoredKeyUndo(
       accessKeyStep({
@@ -168,15 +187,24 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
         storeName: current,
         region,
         note: `GitHub Actions of ${describeRepo(target)}`,
+        userMadeMarked: userMade,
+        userExists: (ctx) => ctx.output(SETUP_STEPS.user) !== undefined,
       }),
       iam.userName,
       current,
     ),
+    keyPendingClear: keyPendingClearStep({ id: SETUP_STEPS.keyPendingClear, keyStepId: SETUP_STEPS.accessKey, userName: iam.userName }),
     verify: verifyKeyStep({
       id: SETUP_STEPS.verify,
       dependsOn: [SETUP_STEPS.accessKey],
       storeName: current,
       userName: iam.userName,
+      // A key this target's earlier run verified, found Active and unchanged, is not asked about again.
+      verifiedBefore: (ctx) => {
+        const key = ctx.output<AccessKeyOutput>(SETUP_STEPS.accessKey);
+        const before = (ctx.env as TargetEnv).priorOutput?.(SETUP_STEPS.verify) as VerifyKeyOutput | undefined;
+        return key && !key.created && key.active && before?.accessKeyId === key.accessKeyId ? before : undefined;
+      },
       ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
     }),
     secrets: keyGroup(target, options.followers).flatMap((t): Step<TargetEnv>[] =>
@@ -188,13 +216,23 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions = {}) 
 /**
  * preflight (AWS identity, GitHub token, the user's owner, the key store: at once) → write probe →
  * the environments that do not exist yet → {user, region} → {inline policy, managed policies,
- * access key} → {key secrets, verify}.
+ * access key} → {key secrets, verify, marker cleared}.
  * Nothing is written before every check passed; everything independent runs at once.
  */
 export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {}): Workflow<TargetEnv> {
   const s = setupSteps(target, options);
   const optional = [s.inlinePolicy, s.managedPolicies].filter((step) => step !== undefined);
-  return createWorkflow(setup.name, [...s.preflight, s.writeAccess, ...s.environments, s.user, ...optional, s.accessKey, s.verify, ...s.secrets]);
+  return createWorkflow(setup.name, [
+    ...s.preflight,
+    s.writeAccess,
+    ...s.environments,
+    s.user,
+    ...optional,
+    s.accessKey,
+    s.keyPendingClear,
+    s.verify,
+    ...s.secrets,
+  ]);
 }
 
 export const setup: WorkflowModule<'setup'> = {

@@ -3,7 +3,8 @@ import type { CallOptions } from '../call-options.js';
 import type { GitHubClient } from '../client.js';
 import type { GitHubEnv } from '../env.js';
 import { GitHubError, GitHubErrorCode, grantHint } from '../errors.js';
-import type { EnvironmentScope, SecretScope } from '../scope.js';
+import { canonicalSecretName } from '../names.js';
+import { type EnvironmentScope, type SecretScope, scopeKey } from '../scope.js';
 import { environmentExists } from './environment-step.js';
 import { callOptions, checkScope } from './shared.js';
 
@@ -23,24 +24,29 @@ export interface GitHubPreflightOptions {
   missingEnvironments?: MissingEnvironment | ((scope: EnvironmentScope) => MissingEnvironment);
   /** Advice for a refused missing environment (how to create it, or let the front-end do it). */
   missingEnvironmentHint?: string;
+  /** Secret names whose state before the run's writes the output keeps, per scope (`secrets`). */
+  watch?: string[];
   dependsOn?: string[];
 }
 
 export type MissingEnvironment = 'refuse' | 'create' | 'ignore';
 
 export interface GitHubPreflightOutput {
-  repos: Array<{ fullName: string; id: number; private: boolean }>;
+  repos: Array<{ fullName: string; id: number; private: boolean; mayWriteSecrets?: boolean }>;
   /** Every scope whose secrets the token can manage (`octo/app`, `octo/app:prod`, `org:octo`). */
   scopes: string[];
   /** Environments that do not exist yet (`octo/app:prod`), with `missingEnvironments` `create` or `ignore`. */
   missingEnvironments?: string[];
+  /** Per scope, each watched secret that exists and its updated_at (a watched name not listed did not exist). */
+  secrets?: Record<string, Record<string, string>>;
 }
 
 /**
  * Read-only checks before the first write (I8): the token works and the repositories exist
- * (`GET /repos/{owner}/{repo}`: 401 / 404), and the token may manage their secrets (reading the
- * public key needs the same permission family: 403 names the permission and how to grant it).
- * The keys read here are cached by the client, so the secret steps do not read them again.
+ * (`GET /repos/{owner}/{repo}`: 401 / 404), and the token may manage their secrets (listing them
+ * needs the secrets permission: 403 names it and how to grant it). The list, read beside the
+ * repository, also tells which watched secrets exist before the run writes any, so the secret
+ * steps need not read them one by one.
  */
 export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: GitHubPreflightOptions): Step<Env, GitHubPreflightOutput> {
   for (const [i, r] of (options.repos ?? []).entries()) checkScope({ kind: 'repo', owner: r.owner, repo: r.repo }, `repos[${i}]`);
@@ -53,11 +59,24 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
     const repos: GitHubPreflightOutput['repos'] = [];
     const scopes: string[] = [];
     const missing: string[] = [];
+    const secrets: Record<string, Record<string, string>> = {};
+    const watch = new Set((options.watch ?? []).map(canonicalSecretName));
+    const manage = async (scope: SecretScope) => {
+      const listed = await canManage(github, scope, options.variables, call);
+      scopes.push(scope.kind === 'org' ? `org:${scope.org}` : `${scope.owner}/${scope.repo}${scope.kind === 'environment' ? `:${scope.environment}` : ''}`);
+      secrets[scopeKey(scope)] = Object.fromEntries(listed.filter((m) => watch.has(m.name)).map((m) => [m.name, m.updatedAt]));
+    };
     for (const r of options.repos ?? []) {
-      const info = await github.getRepo(r.owner, r.repo, call);
-      repos.push({ fullName: info.fullName, id: info.id, private: info.private });
-      await canManage(github, { kind: 'repo', owner: r.owner, repo: r.repo }, options.variables, call);
-      scopes.push(`${r.owner}/${r.repo}`);
+      const scope: SecretScope = { kind: 'repo', owner: r.owner, repo: r.repo };
+      // The public key the first secret write needs is read beside them (the client caches it); an
+      // environment's is read by the check that it exists.
+      if (watch.size > 0 && !r.environments?.length) github.getPublicKey(scope, call).catch(() => undefined);
+      // The repository's answer decides the error when both fail (a missing repository is a 404 to both).
+      const [repo, listed] = await Promise.allSettled([github.getRepo(r.owner, r.repo, call), manage(scope)]);
+      if (repo.status === 'rejected') throw repo.reason;
+      if (listed.status === 'rejected') throw listed.reason;
+      const info = repo.value;
+      repos.push({ fullName: info.fullName, id: info.id, private: info.private, mayWriteSecrets: info.mayWriteSecrets });
       for (const environment of r.environments ?? []) {
         const scope: EnvironmentScope = { kind: 'environment', owner: r.owner, repo: r.repo, environment };
         if (!(await environmentExists(github, scope, call))) {
@@ -65,15 +84,11 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
           missing.push(`${r.owner}/${r.repo}:${environment}`);
           continue;
         }
-        await canManage(github, scope, options.variables, call);
-        scopes.push(`${r.owner}/${r.repo}:${environment}`);
+        await manage(scope);
       }
     }
-    for (const org of options.orgs ?? []) {
-      await canManage(github, { kind: 'org', org }, options.variables, call);
-      scopes.push(`org:${org}`);
-    }
-    return { repos, scopes, ...(missing.length > 0 ? { missingEnvironments: missing } : {}) };
+    for (const org of options.orgs ?? []) await manage({ kind: 'org', org });
+    return { repos, scopes, ...(missing.length > 0 ? { missingEnvironments: missing } : {}), ...(watch.size > 0 ? { secrets } : {}) };
   };
 
   return {
@@ -114,7 +129,8 @@ function refuseMissing(scope: EnvironmentScope, admin: boolean | undefined, opti
   }
 }
 
-async function canManage(github: GitHubClient, scope: SecretScope, variables: boolean | undefined, call: CallOptions): Promise<void> {
-  await github.getPublicKey(scope, call);
+async function canManage(github: GitHubClient, scope: SecretScope, variables: boolean | undefined, call: CallOptions) {
+  const listed = await github.listSecrets(scope, call);
   if (variables) await github.listVariables(scope, call);
+  return listed;
 }

@@ -1,6 +1,5 @@
 import type { CheckResult, Secret, Step, StepContext } from '@creds/core';
 import type { GitHubEnv } from '../env.js';
-import { GitHubError, GitHubErrorCode } from '../errors.js';
 import { canonicalSecretName, validateSecretName } from '../names.js';
 import { describeScope, type OrgVisibility, type ScopeRef, type SecretScope, sameScope, scopeRef } from '../scope.js';
 import { writeSecret } from '../write-secret.js';
@@ -22,6 +21,11 @@ export interface SecretStepOptions<Env extends GitHubEnv = GitHubEnv> {
    */
   version?: (ctx: StepContext<Env>) => string | undefined | Promise<string | undefined>;
   dependsOn?: string[];
+  /**
+   * What the run already knows of the secret before its writes (e.g. from the preflight's list):
+   * its updated_at, `null` when it did not exist, `undefined` when unknown (the step reads it).
+   */
+  before?: (ctx: StepContext<Env>) => { updatedAt: string } | null | undefined;
   /** Write at once, not behind the 1 s gap between writes (see CallOptions.unpaced). */
   unpaced?: boolean;
 }
@@ -42,6 +46,14 @@ export interface SecretStepOutput {
 /** What the journal keeps before a secret's first write in a run. */
 interface SecretStepNote {
   existed: boolean;
+}
+
+/**
+ * Whether a secret was written after `recorded` (creds' write): GitHub keeps times to the second, and
+ * creds records its write's answer `Date`, which is never before the write's own updated_at.
+ */
+export function changedSince(updatedAt: string, recorded: string): boolean {
+  return Math.floor(Date.parse(updatedAt) / 1000) > Math.floor(Date.parse(recorded) / 1000);
 }
 
 function isOutput(value: unknown, scope: SecretScope, name: string): value is SecretStepOutput {
@@ -80,9 +92,12 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       const access = scope.kind === 'org' ? await orgAccess(github, scope, call) : undefined;
       const version = await options.version?.(ctx);
       const last = prior(ctx);
-      const current = await github.getSecret(scope, name, call);
+      // Known from earlier in this run only on its first attempt: a resumed attempt may have written.
+      const firstAttempt = ctx.recorded<SecretStepNote>() === undefined;
+      const known = firstAttempt ? options.before?.(ctx) : undefined;
+      const current: { updatedAt: string; createdAt?: string } | undefined = known === undefined ? await github.getSecret(scope, name, call) : (known ?? undefined);
       if (last && version !== undefined && last.version === version && (!access || access.visibility === last.visibility)) {
-        if (current && current.updatedAt === last.updatedAt) {
+        if (current && !changedSince(current.updatedAt, last.updatedAt)) {
           if (scope.kind === 'org' && access?.visibility === 'selected' && !sameIds(access.selectedRepositoryIds, last.selectedRepositoryIds)) {
             // The selection changes without the value: GitHub has an endpoint for just that.
             await github.setSelectedRepositories(scope.org, name, access.selectedRepositoryIds, call);
@@ -93,29 +108,24 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       }
       // Before the first write of this run: whether the secret was there (an undo never deletes one that was).
       ctx.record({ existed: current !== undefined } satisfies SecretStepNote);
-      const existed = ctx.recorded<SecretStepNote>()?.existed ?? current !== undefined;
+      const noted = ctx.recorded<SecretStepNote>()?.existed ?? current !== undefined;
       const value = await options.value(ctx);
-      await writeSecret(github, scope, name, value, {
+      const written = await writeSecret(github, scope, name, value, {
         ...call,
         ...(options.unpaced ? { unpaced: true } : {}),
         ...(access ? { access } : {}),
         onKeyRotated: () => ctx.progress(`the public key of ${describeScope(scope)} changed while writing ${name}; sealed it again with the new key`),
       });
-      const meta = await github.getSecret(scope, name, call);
-      if (!meta) {
-        throw new GitHubError(`GitHub accepted ${resource} but does not show it yet`, {
-          code: GitHubErrorCode.badResponse,
-          retryable: true,
-          hint: 'GitHub is eventually consistent right after a write; resume in a moment',
-        });
-      }
+      // On a first attempt GitHub's answer tells too: 204 means it was there (made after the list was read, say).
+      const existed = firstAttempt ? noted || written.status === 'updated' : noted;
       return {
         name,
         scope: ref,
         // This run's first attempt decides: a resumed write finds the secret it made itself.
         status: existed ? 'updated' : 'created',
-        createdAt: meta.createdAt,
-        updatedAt: meta.updatedAt,
+        // GitHub's answer to a write carries no times: its Date is when it wrote (to the second, as updated_at).
+        createdAt: (existed ? current?.createdAt : undefined) ?? written.at,
+        updatedAt: written.at,
         ...(version === undefined ? {} : { version }),
         ...(access ? { visibility: access.visibility, selectedRepositoryIds: access.selectedRepositoryIds } : {}),
       };
@@ -145,7 +155,7 @@ export function secretStep<Env extends GitHubEnv = GitHubEnv>(options: SecretSte
       if (!last) {
         return { inSync: false, changes: [{ action: 'update', resource, detail: 'it exists but creds has no record of writing it; apply overwrites it' }] };
       }
-      if (Date.parse(current.updatedAt) > Date.parse(last.updatedAt)) {
+      if (changedSince(current.updatedAt, last.updatedAt)) {
         return {
           inSync: false,
           changes: [{ action: 'drift', resource, detail: `changed outside creds at ${current.updatedAt} (creds wrote it at ${last.updatedAt}); apply writes creds' value again` }],
