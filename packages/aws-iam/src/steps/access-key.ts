@@ -90,7 +90,7 @@ interface AccessKeyNote {
   keyBefore: string | null;
 }
 
-/** Puts a new key's secret in the store; when that fails, the key is deleted again (its secret would be lost). */
+/** Puts a new key's secret in the store; when that fails, the key is useless and deleted again rather than left an orphan. */
 async function storeKey(ctx: StepContext<AwsEnv>, opts: AccessKeyStepOptions, key: { accessKeyId: string; secretAccessKey: Secret }): Promise<void> {
   try {
     await ctx.env.store.put(opts.storeName, {
@@ -208,26 +208,9 @@ export function accessKeyStep<Env extends AwsEnv = AwsEnv>(opts: AccessKeyStepOp
       // Before this run makes a key: which key the store held (undo removes only another one).
       ctx.record({ userName: opts.userName, storeName: opts.storeName, keyBefore: v.storedId ?? null } satisfies AccessKeyNote);
 
-      await tagPrincipal(iam, iamUser(opts.userName), { [TAGS.keyPending]: remaining.map((k) => k.accessKeyId).join(' ') || 'none' });
+      await tagPrincipal(iam, iamUser(opts.userName), { [TAGS.keyPending]: remaining.map((k) => k.accessKeyId).join(' ') || KEY_PENDING_NONE });
       const key = await createAccessKey(iam, opts.userName);
-      try {
-        await ctx.env.store.put(opts.storeName, {
-          accessKeyId: key.accessKeyId,
-          secretAccessKey: key.secretAccessKey,
-          ...(opts.region ? { region: opts.region } : {}),
-          ...(opts.note ? { note: opts.note } : {}),
-          createdAt: new Date().toISOString(),
-        });
-      } catch (error) {
-        // The secret cannot be kept, so the key is useless: remove it now rather than leave an orphan.
-        await retireAccessKey(iam, opts.userName, key.accessKeyId).catch(() => undefined);
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new CredsError(`could not store the new access key in ${ctx.env.store.describe()} (${reason}); the key was deleted again`, {
-          code: 'STORE_WRITE_FAILED',
-          hint: (error instanceof CredsError ? error.hint : undefined) ?? 'fix the key store (see creds doctor), then run again',
-          cause: error,
-        });
-      }
+      await storeKey(ctx, opts, key);
       await untagPrincipal(iam, iamUser(opts.userName), [TAGS.keyPending]);
       return { userName: opts.userName, storeName: opts.storeName, accessKeyId: key.accessKeyId, created: true, deletedOrphans: v.orphans, active: true };
     },
