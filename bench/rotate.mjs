@@ -3,9 +3,9 @@
 // the drain and the rest; and the window between the two secret writes in which a starting run
 // would get a mixed pair, from the GitHub server's log.
 import { creds, loadConfig, world } from './_lib.mjs';
-import { LATENCY } from './setup.mjs';
+import { LATENCY, PROPAGATION_MS } from './setup.mjs';
 
-export const PROPAGATION_MS = 10_000;
+export { PROPAGATION_MS };
 /** A workflow run in progress at the switch ends this long after it, in the second row. */
 export const RUN_AFTER_SWITCH_MS = 5_000;
 

@@ -45,7 +45,8 @@ export function environmentStepId(owner: string, repo: string, environment: stri
  */
 export async function environmentExists(github: GitHubClient, scope: EnvironmentScope, options: CallOptions): Promise<boolean> {
   try {
-    await github.getPublicKey(scope, options);
+    // Read afresh: a key the client cached says nothing of an environment deleted since.
+    await github.getPublicKey(scope, { ...options, fresh: true });
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === GitHubErrorCode.notFound) return false;

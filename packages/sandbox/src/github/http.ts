@@ -25,7 +25,9 @@ export interface Reply {
 }
 
 export function send(res: ServerResponse, reply: Reply, extraHeaders: Record<string, string>): void {
-  const headers: Record<string, string> = { ...extraHeaders, ...reply.headers };
+  // When the answer leaves, as GitHub's front end stamps it (Node's own Date is cached per second and
+  // can lag behind a write made in the same tick when the event loop is busy).
+  const headers: Record<string, string> = { date: new Date().toUTCString(), ...extraHeaders, ...reply.headers };
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers);
     res.end();
