@@ -1,7 +1,8 @@
 // The Python original's setup (SetupGitHubRepo's s11–s14) as its own process, one call after the
 // other, with the real SDKs: what `creds run setup` is compared with, start-up and imports included
-// on both sides. Where the servers are and what to make comes from the environment the bench sets
-// (AWS_ENDPOINT_URL_IAM, GITHUB_API_URL, GH_TOKEN, AWS_* credentials) and argv[2] (the config JSON).
+// on both sides. argv[2] is the config (JSON) and argv[3] the GitHub API URL; the AWS SDK finds the
+// IAM endpoint and credentials in the environment the bench sets (AWS_ENDPOINT_URL_IAM, AWS_*), and
+// the token is GH_TOKEN.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,8 +20,8 @@ await sodium.ready;
 const config = JSON.parse(process.argv[2]);
 const { userName, tags, policy, managedPolicyArns } = config.iam;
 const { owner, repo } = config.github;
-const iam = new IAMClient({ region: config.region, endpoint: process.env.AWS_ENDPOINT_URL_IAM });
-const octokit = new Octokit({ auth: process.env.GH_TOKEN, baseUrl: process.env.GITHUB_API_URL });
+const iam = new IAMClient({ region: config.region });
+const octokit = new Octokit({ auth: process.env.GH_TOKEN, baseUrl: process.argv[3] });
 
 // s11_create_iam_user
 await iam.send(new CreateUserCommand({ UserName: userName, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));

@@ -53,11 +53,11 @@ async function processSetup(args, iam = {}) {
     w.setLatency(LATENCY);
     const start = performance.now();
     const code = await new Promise((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: w.dir, env: w.env, stdio: 'ignore' });
+      const child = spawn(process.execPath, args(w), { cwd: w.dir, env: w.env, stdio: 'ignore' });
       child.on('close', resolve);
     });
     const wall = performance.now() - start;
-    if (code !== 0) throw new Error(`${args.join(' ')} exited ${code}`);
+    if (code !== 0) throw new Error(`${args(w).join(' ')} exited ${code}`);
     return { wall, rounds: serialRounds(w), calls: w.calls() };
   } finally {
     await w.close();
@@ -65,9 +65,9 @@ async function processSetup(args, iam = {}) {
 }
 
 /** The real CLI as a child process: node start-up included, and GitHub's 1 s between writes unscaled. */
-const cliSetup = (iam) => processSetup([join(ROOT, 'apps/cli/bin/creds.js'), 'run', 'setup', '--yes'], iam);
+const cliSetup = (iam) => processSetup(() => [join(ROOT, 'apps/cli/bin/creds.js'), 'run', 'setup', '--yes'], iam);
 /** SetupGitHubRepo's s11–s14 as the Python original calls them, one after the other, in a process of its own. */
-const pythonReplay = () => processSetup([join(ROOT, 'bench/python-replay.mjs'), JSON.stringify(CONFIG)]);
+const pythonReplay = () => processSetup((w) => [join(ROOT, 'bench/python-replay.mjs'), JSON.stringify(CONFIG), w.github.url]);
 
 export async function benchSetup(runs = 3) {
   const pick = async (fn) => {
