@@ -13,4 +13,12 @@ if [ ! -x "$bin" ]; then
   mkdir -p "$dir"
   npm install --silent --no-save --no-audit --no-fund --prefix "$dir" "node-$platform-$arch@$major" >&2
 fi
+# npm reads its global npmrc from <prefix>/etc/npmrc, and the prefix follows the node that runs it:
+# under this Node, the machine's npm would miss the global settings it has everywhere else (a
+# registry, a proxy, the certificate authority of a TLS-inspecting gateway). Point it at them.
+machine_npmrc=$(npm config get globalconfig)
+if [ -f "$machine_npmrc" ] && [[ "$machine_npmrc" != "$root/.cache/"* ]]; then
+  mkdir -p "$(dirname "$bin")/../etc"
+  ln -sfn "$machine_npmrc" "$(dirname "$bin")/../etc/npmrc"
+fi
 echo "$bin"
