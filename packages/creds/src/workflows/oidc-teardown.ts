@@ -13,10 +13,11 @@ import {
   policyBlockers,
   type RolePoliciesOutput,
 } from '@creds/aws-iam';
-import { CredsError, type RunRecord, type Step } from '@creds/core';
+import { CredsError, type RunRecord } from '@creds/core';
 import type { TargetConfig } from '../config/schema.js';
 import { ownerOf, type TargetEnv } from '../env.js';
 import { OIDC_STEPS } from './oidc.js';
+import { teardownBlocked, teardownCheckStepOf } from './teardown-check.js';
 
 /** The ids the teardown gives the keyless route's steps (its module owns them). */
 export interface OidcTeardownIds {
@@ -102,27 +103,15 @@ export function oidcTeardownSteps(target: TargetConfig, runs: readonly RunRecord
     if (ownership !== 'owned') return undefined;
     const blockers = await policyBlockers(env.aws.iam, iamRole(roleName), { inlinePolicyName, managedPolicyArns });
     if (blockers.length === 0) return undefined;
-    return new CredsError(`IAM role ${roleName} has what creds did not put there, so its teardown would stop halfway: ${blockers.join(', ')}`, {
-      code: 'TEARDOWN_BLOCKED',
-      hint: 'remove those yourself (creds never deletes what it did not make), then run teardown again; nothing was deleted',
-    });
+    return teardownBlocked(`IAM role ${roleName}`, blockers);
   };
-  const check: Step<TargetEnv> = {
+  const check = teardownCheckStepOf({
     id: ids.check,
     title: `Check that IAM role ${roleName} holds only what creds made`,
-    readOnly: true,
     dependsOn: after,
-    async apply(ctx) {
-      const refused = await refusal(ctx.env);
-      if (refused) throw refused;
-      return { roleName };
-    },
-    async check(ctx) {
-      const refused = await refusal(ctx.env);
-      if (refused) throw refused;
-      return { inSync: true };
-    },
-  };
+    output: { roleName },
+    refusal,
+  });
   const role = deleteOidcRoleStep<TargetEnv>({
     id: ids.role,
     dependsOn: [ids.check],

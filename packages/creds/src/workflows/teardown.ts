@@ -18,6 +18,7 @@ import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { keyGroup, PREFLIGHT, preflightSteps } from './preflight.js';
 import { oidcTeardownSteps } from './oidc-teardown.js';
 import { attachedByCreds, environmentsCreatedByCreds } from './setup.js';
+import { teardownBlocked, teardownCheckStepOf } from './teardown-check.js';
 
 /** The ids of teardown's IAM steps (the secret deletions are named by what they delete). */
 export const TEARDOWN_STEPS = {
@@ -148,27 +149,15 @@ export function teardownCheckStep(target: TargetConfig, runs: readonly RunRecord
     if (ownership !== 'owned') return undefined;
     const blockers = await teardownBlockers(env.aws.iam, userName, { inlinePolicyName, managedPolicyArns: attachedByCreds(runs, target) });
     if (blockers.length === 0) return undefined;
-    return new CredsError(`IAM user ${userName} has what creds did not make, so its teardown would stop halfway: ${blockers.join(', ')}`, {
-      code: 'TEARDOWN_BLOCKED',
-      hint: 'remove those yourself (creds never deletes what it did not make), then run teardown again; nothing was deleted',
-    });
+    return teardownBlocked(`IAM user ${userName}`, blockers);
   };
-  return {
+  return teardownCheckStepOf({
     id: TEARDOWN_STEPS.check,
     title: `Check that IAM user ${userName} holds only what creds made`,
-    readOnly: true,
     dependsOn: PREFLIGHT,
-    async apply(ctx) {
-      const refused = await refusal(ctx.env);
-      if (refused) throw refused;
-      return { userName };
-    },
-    async check(ctx) {
-      const refused = await refusal(ctx.env);
-      if (refused) throw refused;
-      return { inSync: true };
-    },
-  };
+    output: { userName },
+    refusal,
+  });
 }
 
 /**
