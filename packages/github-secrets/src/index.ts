@@ -19,7 +19,7 @@ export { githubStepId } from './step-id.js';
 export type { EnvironmentScope, OrgScope, OrgVisibility, RepoScope, ScopeRef, SecretScope } from './scope.js';
 export { githubPreflightStep } from './steps/preflight-step.js';
 export type { GitHubPreflightOptions, GitHubPreflightOutput, MissingEnvironment } from './steps/preflight-step.js';
-export { changedSince, secretStep } from './steps/secret-step.js';
+export { secretStep } from './steps/secret-step.js';
 export type { SecretStepOptions, SecretStepOutput } from './steps/secret-step.js';
 export { variableStep } from './steps/variable-step.js';
 export type { VariableStepOptions, VariableStepOutput } from './steps/variable-step.js';

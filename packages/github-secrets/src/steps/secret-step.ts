@@ -52,7 +52,7 @@ interface SecretStepNote {
  * Whether a secret was written after `recorded` (creds' write): GitHub keeps times to the second, and
  * creds records its write's answer `Date`, which is never before the write's own updated_at.
  */
-export function changedSince(updatedAt: string, recorded: string): boolean {
+function changedSince(updatedAt: string, recorded: string): boolean {
   return Math.floor(Date.parse(updatedAt) / 1000) > Math.floor(Date.parse(recorded) / 1000);
 }
 
