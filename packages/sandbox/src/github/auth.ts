@@ -4,12 +4,19 @@ import type { TokenState, WorldState } from './world.js';
 
 /** The token of a request: `Authorization: token X` or `Bearer X`. 401 when absent or unknown. */
 export function authenticate(req: IncomingMessage, world: WorldState): TokenState {
+  const token = world.tokens[credential(req)];
+  // An installation token past its expires_at is refused like an unknown one.
+  if (!token || (token.expiresAt !== undefined && Date.now() >= token.expiresAt)) throw new HttpError(401, 'Bad credentials');
+  return token;
+}
+
+/** The credential of `Authorization: token X` or `Bearer X`; 401 when there is none. */
+export function credential(req: IncomingMessage): string {
   const header = req.headers.authorization;
   if (!header) throw new HttpError(401, 'Requires authentication');
   const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim());
-  const token = match?.[1] ? world.tokens[match[1]] : undefined;
-  if (!token) throw new HttpError(401, 'Bad credentials');
-  return token;
+  if (!match?.[1]) throw new HttpError(401, 'Bad credentials');
+  return match[1];
 }
 
 /** What an endpoint needs, in both permission models. */
@@ -34,7 +41,7 @@ export function authorize(token: TokenState, need: Requirement): void {
       }),
     );
   if (classicOk && fineOk) return;
-  throw new HttpError(403, 'Resource not accessible by personal access token', {
+  throw new HttpError(403, `Resource not accessible by ${token.installationId === undefined ? 'personal access token' : 'integration'}`, {
     'x-accepted-github-permissions': need.permissions
       .map((set) => Object.entries(set).map(([n, a]) => `${n}=${a}`).join(','))
       .join('; '),
@@ -58,7 +65,16 @@ export function requireAdmin(token: TokenState): void {
   if (token.notAdmin) throw new HttpError(403, 'Must have admin rights to Repository.');
 }
 
-/** Fine-grained tokens limited to some repositories see the others as absent (404). */
+/**
+ * Fine-grained tokens limited to some repositories see the others as absent (404); an installation
+ * token sees only its account's repositories.
+ */
 export function canSee(token: TokenState, fullName: string): boolean {
+  if (token.account !== undefined && fullName.split('/')[0]!.toLowerCase() !== token.account.toLowerCase()) return false;
   return token.repositories === undefined || token.repositories.some((r) => r.toLowerCase() === fullName.toLowerCase());
+}
+
+/** An installation token reaches only its own account's organization. */
+export function canSeeOrg(token: TokenState, login: string): boolean {
+  return token.account === undefined || token.account.toLowerCase() === login.toLowerCase();
 }

@@ -1,11 +1,12 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { newKeyPair } from './crypto.js';
 import { timestamp } from './http.js';
 import type { Faults, RateLimits } from './limits.js';
 import { canonicalName } from './names.js';
 import { RUN_CONCLUSIONS, RUN_STATUSES, runsOf, secretsVisibleTo } from './runs.js';
 import { findRepo, findScope, refFromControl, repoKey } from './scopes.js';
-import type { GitHubSandbox, SandboxRepoOptions, SandboxRun, SandboxScope, SandboxTokenOptions } from './types.js';
-import type { RepoState, RunRecord, ScopeState, WorldState, WorldStore } from './world.js';
+import type { GitHubSandbox, SandboxPermissions, SandboxRepoOptions, SandboxRun, SandboxScope, SandboxTokenOptions } from './types.js';
+import type { AppState, InstallationState, RepoState, RunRecord, ScopeState, WorldState, WorldStore } from './world.js';
 
 type Control = Omit<GitHubSandbox, 'url' | 'port' | 'close' | 'requests' | 'counts' | 'resetLog'>;
 
@@ -17,6 +18,23 @@ export function freshScope(world: WorldState): ScopeState {
 function nextKeyId(world: WorldState): string {
   // GitHub's key ids are long digit strings.
   return `568250167242549${String(world.nextKeyId++).padStart(4, '0')}`;
+}
+
+const ACCESS = new Set(['read', 'write']);
+
+/** Permissions as given, checked, with `metadata: read` (every app has it). */
+function permissionsOf(given: SandboxPermissions | undefined, what: string): Record<string, 'read' | 'write'> {
+  const out: Record<string, 'read' | 'write'> = { metadata: 'read' };
+  for (const [name, access] of Object.entries(given ?? {})) {
+    if (!ACCESS.has(access)) throw new Error(`sandbox: ${what} permission ${name} must be read or write, got ${String(access)}`);
+    out[name] = access;
+  }
+  return out;
+}
+
+function lifetimeOf(seconds: number): number {
+  if (!(seconds > 0)) throw new Error(`sandbox: token lifetime must be a positive number of seconds, got ${seconds}`);
+  return seconds;
 }
 
 function runView(run: RunRecord): SandboxRun {
@@ -66,7 +84,104 @@ export function createControl(store: WorldStore, limits: RateLimits, faults: Fau
       return runView(run);
     });
 
+  /** Rate limits count an installation's tokens together (as the server keys them). */
+  const limitKey = (token: string): string => {
+    const id = store.read().tokens[token]?.installationId;
+    return id === undefined ? token : `installation:${id}`;
+  };
+  const appIn = (world: WorldState, appId: number): AppState => {
+    const app = world.apps?.[String(appId)];
+    if (!app) throw new Error(`sandbox: no app ${appId}; add it first (addApp)`);
+    return app;
+  };
+  const installationIn = (world: WorldState, installationId: number): InstallationState => {
+    const inst = world.installations?.[String(installationId)];
+    if (!inst) throw new Error(`sandbox: no installation ${installationId}; add it first (addInstallation)`);
+    return inst;
+  };
+  /** Selected repositories must be the account's and known. */
+  const selection = (world: WorldState, account: string, repositories: string[]): string[] =>
+    repositories.map((full) => {
+      const [owner, name] = full.split('/');
+      if (!owner || !name || owner.toLowerCase() !== account.toLowerCase()) {
+        throw new Error(`sandbox: repository ${full} is not one of ${account}'s (owner/name)`);
+      }
+      const repo = repoIn(world, owner, name);
+      return `${repo.owner}/${repo.name}`;
+    });
+
   return {
+    addApp(options = {}) {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        // GitHub's downloaded keys are PKCS#1 ("BEGIN RSA PRIVATE KEY").
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      });
+      return store.mutate((world) => {
+        world.apps ??= {};
+        const id = world.nextId++;
+        const name = options.name ?? `creds-sandbox-app-${id}`;
+        const app: AppState = {
+          id,
+          clientId: `Iv23li${id.toString(36).padStart(14, '0')}`,
+          slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+          name,
+          owner: options.owner ?? 'sandbox-user',
+          publicKeyPem: publicKey,
+          permissions: permissionsOf(options.permissions, 'app'),
+          tokenLifetimeSeconds: lifetimeOf(options.tokenLifetimeSeconds ?? 3600),
+          createdAt: timestamp(),
+        };
+        world.apps[String(id)] = app;
+        return { appId: id, clientId: app.clientId, slug: app.slug, privateKeyPem: privateKey };
+      });
+    },
+    addInstallation(options) {
+      return store.mutate((world) => {
+        const app = appIn(world, options.appId);
+        if (!options.account) throw new Error('sandbox: an installation needs an account (user or organization login)');
+        const org = world.orgs[options.account.toLowerCase()];
+        const taken = Object.values(world.installations ?? {}).some((i) => i.appId === app.id && i.account.toLowerCase() === options.account.toLowerCase());
+        if (taken) throw new Error(`sandbox: app ${app.id} is already installed on ${options.account}`);
+        const at = timestamp();
+        const inst: InstallationState = {
+          id: world.nextId++,
+          appId: app.id,
+          account: org?.login ?? options.account,
+          accountType: org ? 'Organization' : 'User',
+          permissions: options.permissions ? permissionsOf(options.permissions, 'installation') : { ...app.permissions },
+          ...(options.repositories ? { repositories: selection(world, options.account, options.repositories) } : {}),
+          createdAt: at,
+          updatedAt: at,
+        };
+        world.installations ??= {};
+        world.installations[String(inst.id)] = inst;
+        return { installationId: inst.id };
+      });
+    },
+    updateInstallation(installationId, change) {
+      store.mutate((world) => {
+        const inst = installationIn(world, installationId);
+        if (change.permissions) inst.permissions = permissionsOf(change.permissions, 'installation');
+        if (change.repositories === 'all') delete inst.repositories;
+        else if (change.repositories) inst.repositories = selection(world, inst.account, change.repositories);
+        inst.updatedAt = timestamp();
+      });
+    },
+    setTokenLifetime(appId, seconds) {
+      store.mutate((world) => {
+        appIn(world, appId).tokenLifetimeSeconds = lifetimeOf(seconds);
+      });
+    },
+    installationTokens(installationId) {
+      const world = store.read();
+      installationIn(world, installationId);
+      return Object.values(world.tokens)
+        .filter((t) => t.installationId === installationId)
+        .sort((a, b) => a.expiresAt! - b.expiresAt!)
+        .map((t) => ({ token: t.token, expiresAt: new Date(t.expiresAt!).toISOString() }));
+    },
     startRun(owner, repo, options = {}) {
       return store.mutate((world) => {
         const state = repoIn(world, owner, repo);
@@ -199,10 +314,10 @@ export function createControl(store: WorldStore, limits: RateLimits, faults: Fau
       faults.failNext(options);
     },
     triggerSecondaryRateLimit(options = {}) {
-      limits.armSecondary(options.token, options.retryAfterSeconds);
+      limits.armSecondary(options.token === undefined ? undefined : limitKey(options.token), options.retryAfterSeconds);
     },
     exhaustPrimaryRateLimit(token: string, resetInSeconds?: number) {
-      limits.exhaust(token, resetInSeconds);
+      limits.exhaust(limitKey(token), resetInSeconds);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Reply } from './http.js';
-import type { TokenState, WorldStore } from './world.js';
+import type { AppState, TokenState, WorldStore } from './world.js';
 
 export interface RouteContext {
   method: string;
@@ -12,7 +12,11 @@ export interface RouteContext {
   path: string;
   body: string;
   token: TokenState;
+  /** The app a JWT spoke for, on the routes that take one (`jwt` routes). */
+  app?: AppState;
   store: WorldStore;
+  /** Real milliseconds per sandbox millisecond (token lifetimes scale with it). */
+  timeScale: number;
 }
 
 export type Handler = (ctx: RouteContext) => Reply | Promise<Reply>;
@@ -21,11 +25,13 @@ export interface Route {
   method: string;
   segments: string[];
   handler: Handler;
+  /** Authenticated by an app's JWT instead of a token. */
+  jwt: boolean;
 }
 
-export function route(spec: string, handler: Handler): Route {
+export function route(spec: string, handler: Handler, options: { jwt?: boolean } = {}): Route {
   const [method, path] = spec.split(' ') as [string, string];
-  return { method, segments: path.split('/').filter(Boolean), handler };
+  return { method, segments: path.split('/').filter(Boolean), handler, jwt: options.jwt ?? false };
 }
 
 /** Matches a path (already split, not yet decoded) against the table. */

@@ -1,3 +1,4 @@
+import { createAccessToken, getAccountInstallation, getApp, getInstallation, getRepoInstallation, listInstallations } from './apps.js';
 import { deleteEnvironment, getEnvironment, listEnvironments, putEnvironment } from './environments.js';
 import { getRepo, getUser } from './meta.js';
 import { type Route, route } from './route.js';
@@ -22,6 +23,13 @@ const ORG = '/orgs/:org/actions';
 /** Every endpoint the sandbox speaks; secrets and variables at the three levels share handlers. */
 export const routes: readonly Route[] = [
   route('GET /user', getUser),
+  route('GET /app', getApp, { jwt: true }),
+  route('GET /app/installations', listInstallations, { jwt: true }),
+  route('GET /app/installations/:installationId', getInstallation, { jwt: true }),
+  route('POST /app/installations/:installationId/access_tokens', createAccessToken, { jwt: true }),
+  route('GET /repos/:owner/:repo/installation', getRepoInstallation, { jwt: true }),
+  route('GET /orgs/:org/installation', getAccountInstallation('Organization'), { jwt: true }),
+  route('GET /users/:username/installation', getAccountInstallation('User'), { jwt: true }),
   route('GET /repos/:owner/:repo', getRepo),
   route('GET /orgs/:org/repos', listOrgRepos),
   route(`GET ${REPO}/runs`, listRuns),

@@ -1,4 +1,4 @@
-import { type Requirement, authorize, canSee } from './auth.js';
+import { type Requirement, authorize, canSee, canSeeOrg } from './auth.js';
 import { HttpError, notFound } from './http.js';
 import type { SandboxScope } from './types.js';
 import type { OrgState, RepoState, ScopeState, TokenState, WorldState } from './world.js';
@@ -26,15 +26,15 @@ export function findRepo(world: WorldState, owner: string, repo: string, token?:
   return found;
 }
 
-export function findOrg(world: WorldState, org: string): OrgState {
+export function findOrg(world: WorldState, org: string, token?: TokenState): OrgState {
   const found = world.orgs[org.toLowerCase()];
-  if (!found) throw notFound();
+  if (!found || (token && !canSeeOrg(token, found.login))) throw notFound();
   return found;
 }
 
 /** The scope's state; 404 when the repository, environment or organization is unknown. */
 export function findScope(world: WorldState, ref: ScopeRef, token?: TokenState): ScopeState {
-  if (ref.kind === 'org') return findOrg(world, ref.org);
+  if (ref.kind === 'org') return findOrg(world, ref.org, token);
   const repo = findRepo(world, ref.owner, ref.repo, token);
   if (ref.kind === 'repo') return repo;
   const env = repo.environments[ref.environment];

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { preciseNow } from '../spans.js';
-import { authenticate } from './auth.js';
+import { looksLikeJwt, verifyAppJwt } from './apps.js';
+import { authenticate, credential } from './auth.js';
 import { createControl } from './control.js';
 import { sodiumReady } from './crypto.js';
 import { errorReply, HttpError, type Reply, readBody, send } from './http.js';
@@ -61,14 +62,20 @@ export async function startGitHubServer(options: GitHubSandboxOptions = {}): Pro
     try {
       const body = await readBody(req);
       if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-      const token = authenticate(req, store.read());
+      const found = match(routes, method, url.pathname.split('/').filter(Boolean));
+      const byJwt = typeof found === 'object' && found.route.jwt;
+      // App endpoints take the app's JWT and nothing else; every other endpoint a token.
+      const world = store.read();
+      const app = byJwt ? verifyJwtOrRefuse(credential(req), world) : undefined;
+      const token = app ? { token: `app:${app.id}`, login: app.slug } : authenticate(req, world);
       login = token.login;
       if (token.scopes) headers['x-oauth-scopes'] = token.scopes.join(', ');
-      Object.assign(headers, limits.primary(token.token));
+      // GitHub counts an installation's tokens together, and an app's JWT requests together.
+      const limitKey = token.installationId === undefined ? token.token : `installation:${token.installationId}`;
+      Object.assign(headers, limits.primary(limitKey));
       const failure = faults.pick(method, url.pathname);
       if (failure !== undefined) throw new HttpError(failure, failure === 502 ? 'Bad Gateway' : 'Server Error');
-      if (write) limits.secondary(token.token);
-      const found = match(routes, method, url.pathname.split('/').filter(Boolean));
+      if (write) limits.secondary(limitKey);
       if (found === undefined) throw new HttpError(404, 'Not Found');
       if (found === 'method') throw new HttpError(404, 'Not Found');
       reply = await found.route.handler({
@@ -79,7 +86,9 @@ export async function startGitHubServer(options: GitHubSandboxOptions = {}): Pro
         path: url.pathname,
         body,
         token,
+        ...(app ? { app } : {}),
         store,
+        timeScale,
       });
     } catch (error) {
       reply = errorReply(error instanceof HttpError ? error : new HttpError(500, `Sandbox failure: ${String(error)}`));
@@ -96,6 +105,12 @@ export async function startGitHubServer(options: GitHubSandboxOptions = {}): Pro
       end: preciseNow(),
       ...(login === undefined ? {} : { login }),
     });
+  }
+
+  /** A JWT on an app endpoint, verified; a token there is not one GitHub can decode. */
+  function verifyJwtOrRefuse(raw: string, world: ReturnType<WorldStore['read']>) {
+    if (!looksLikeJwt(raw)) throw new HttpError(401, 'A JSON web token could not be decoded');
+    return verifyAppJwt(raw, world);
   }
 
   const server = createServer((req, res) => {

@@ -20,6 +20,43 @@ export interface SandboxTokenOptions {
   admin?: boolean;
 }
 
+export type SandboxPermissions = Record<string, 'read' | 'write'>;
+
+/** A GitHub App (`addApp`). */
+export interface SandboxAppOptions {
+  /** The app's name (`GET /app`); its slug is the name lower-cased with dashes. `creds-sandbox-app-N` by default. */
+  name?: string;
+  /** The account that owns the app; `sandbox-user` by default. */
+  owner?: string;
+  /** What the app asks for; an installation gets these unless it names its own. `metadata: read` is always added. */
+  permissions?: SandboxPermissions;
+  /**
+   * Lifetime of the app's installation tokens in (scaled) seconds: GitHub gives 3600. With the
+   * server's `timeScale` of 0.01 that is 36 real seconds; a short one tests refresh.
+   */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface SandboxApp {
+  appId: number;
+  /** GitHub accepts the client id (`Iv23…`) as the JWT's `iss` too. */
+  clientId: string;
+  slug: string;
+  /** The app's private key as GitHub hands it out: PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`). */
+  privateKeyPem: string;
+}
+
+/** An installation of an app on a user or organization account (`addInstallation`). */
+export interface SandboxInstallationOptions {
+  appId: number;
+  /** The user's or organization's login; an organization must have been added (`addOrg`) to count as one. */
+  account: string;
+  /** What the installation was granted; the app's permissions by default. `metadata: read` is always added. */
+  permissions?: SandboxPermissions;
+  /** `owner/name` of the repositories it may use ("Only select repositories"); all of the account's when absent. */
+  repositories?: string[];
+}
+
 export interface SandboxRepoOptions {
   owner: string;
   name: string;
@@ -153,6 +190,15 @@ export interface GitHubSandbox {
   resetLog(): void;
 
   addToken(token: SandboxTokenOptions): void;
+  /** Registers a GitHub App with a fresh RSA key pair. */
+  addApp(options?: SandboxAppOptions): SandboxApp;
+  addInstallation(options: SandboxInstallationOptions): { installationId: number };
+  /** Change an installation's permissions or repositories (as its owner would in the settings); tokens minted before keep what they had. */
+  updateInstallation(installationId: number, change: { permissions?: SandboxPermissions; repositories?: string[] | 'all' }): void;
+  /** Change how long the app's installation tokens live from now on, in (scaled) seconds. */
+  setTokenLifetime(appId: number, seconds: number): void;
+  /** Installation tokens minted so far for the installation (`ghs_…`), oldest first, with when they expire. */
+  installationTokens(installationId: number): Array<{ token: string; expiresAt: string }>;
   addRepo(repo: SandboxRepoOptions): { id: number };
   addOrg(login: string): { id: number };
   addEnvironment(owner: string, repo: string, environment: string): void;

@@ -84,6 +84,39 @@ export interface TokenState {
   repositories?: string[];
   /** The token's user is not an admin of the repositories it sees (admin when absent). */
   notAdmin?: boolean;
+  /** An installation token: the installation it was minted for (403s say "by integration"). */
+  installationId?: number;
+  /** Installation tokens see only this account's repositories and organization. */
+  account?: string;
+  /** Real epoch ms after which the token is refused (401 "Bad credentials"). */
+  expiresAt?: number;
+}
+
+export interface AppState {
+  id: number;
+  clientId: string;
+  slug: string;
+  name: string;
+  owner: string;
+  /** SPKI PEM: the sandbox only verifies; the private key goes to whoever added the app. */
+  publicKeyPem: string;
+  permissions: Record<string, 'read' | 'write'>;
+  /** Installation token lifetime in sandbox (unscaled) seconds. */
+  tokenLifetimeSeconds: number;
+  createdAt: string;
+}
+
+export interface InstallationState {
+  id: number;
+  appId: number;
+  /** The account's login as given; `accountType` as GitHub names it. */
+  account: string;
+  accountType: 'User' | 'Organization';
+  permissions: Record<string, 'read' | 'write'>;
+  /** `owner/name` of the selected repositories; absent means all of the account's. */
+  repositories?: string[];
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface WorldState {
@@ -95,10 +128,13 @@ export interface WorldState {
   repos: Record<string, RepoState>;
   /** Keyed by login lower-cased. */
   orgs: Record<string, OrgState>;
+  /** GitHub Apps by id (absent in state files written before apps existed). */
+  apps?: Record<string, AppState>;
+  installations?: Record<string, InstallationState>;
 }
 
 export function emptyWorld(): WorldState {
-  return { version: 1, nextId: 1000, nextKeyId: 1, tokens: {}, repos: {}, orgs: {} };
+  return { version: 1, nextId: 1000, nextKeyId: 1, tokens: {}, repos: {}, orgs: {}, apps: {}, installations: {} };
 }
 
 /**
