@@ -29,7 +29,7 @@ export interface RunFlags {
 }
 
 export interface MigrateFlags {
-  to: 'json' | 'keychain' | '1password';
+  to: 'json' | 'keychain' | '1password' | 'none';
   vault?: string;
   account?: string;
   path?: string;

@@ -270,7 +270,7 @@ export function buildProgram(onCommand: (command: ParsedCommand) => void): Comma
   store
     .command('migrate')
     .description('move every key creds keeps from the configured store to another one')
-    .addOption(new Option('--to <type>', 'the store to move keys to').choices(['json', 'keychain', '1password']).makeOptionMandatory())
+    .addOption(new Option('--to <type>', 'the store to move keys to').choices(['json', 'keychain', '1password', 'none']).makeOptionMandatory())
     .option('--vault <vault>', '1Password vault (with --to 1password)')
     .option('--account <account>', '1Password account (with --to 1password)')
     .option('--path <file>', 'key file (with --to json; default .creds/keys.json)')

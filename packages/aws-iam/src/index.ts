@@ -29,7 +29,7 @@ export {
   untagPrincipal,
 } from './principal.js';
 export type { Principal } from './principal.js';
-export { describeOwnerTags, describeScopeValue, MANAGED_BY_VALUE, ownershipOf, ownershipTags, scopeTagValue, TAGS } from './ownership.js';
+export { describeOwnerTags, describeScopeValue, KEY_PENDING_NONE, MANAGED_BY_VALUE, ownershipOf, ownershipTags, scopeTagValue, TAGS, tagValue } from './ownership.js';
 export type { OwnerId, Ownership } from './ownership.js';
 export { accessKeyStep, keyMadeByRun, keyPendingClearStep } from './steps/access-key.js';
 export type { AccessKeyOutput, AccessKeyStepOptions } from './steps/access-key.js';
@@ -43,7 +43,7 @@ export { deleteAccessKeysStep, deletePoliciesStep, deleteUserStep } from './step
 export type { DeleteAccessKeysStepOptions, DeletePoliciesStepOptions, DeleteUserStepOptions } from './steps/teardown.js';
 export { checkUserOwnership, iamUserStep, validateScope, validateTarget } from './steps/user.js';
 export type { IamUserOutput, IamUserStepOptions, UserOwnershipOptions } from './steps/user.js';
-export { DEFAULT_VERIFY_TIMEOUT_MS, verifyKeyStep } from './steps/verify.js';
+export { DEFAULT_VERIFY_TIMEOUT_MS, verifyKeyStep, waitForKey } from './steps/verify.js';
 export type { VerifyKeyOutput, VerifyKeyStepOptions } from './steps/verify.js';
 export {
   MAX_INLINE_POLICY_CHARS,

@@ -40,9 +40,10 @@ export async function listAccessKeys(iam: IAMClient, userName: string): Promise<
 }
 
 /** Creates a key; the secret comes back wrapped so it cannot be printed by accident. */
-export async function createAccessKey(iam: IAMClient, userName: string): Promise<{ accessKeyId: string; secretAccessKey: Secret }> {
+export async function createAccessKey(iam: IAMClient, userName: string): Promise<{ accessKeyId: string; secretAccessKey: Secret; createDate?: Date }> {
   const out = await awsCall('iam:CreateAccessKey', () => iam.send(new CreateAccessKeyCommand({ UserName: userName })));
-  return { accessKeyId: out.AccessKey!.AccessKeyId!, secretAccessKey: new Secret(out.AccessKey!.SecretAccessKey!) };
+  const made = out.AccessKey!;
+  return { accessKeyId: made.AccessKeyId!, secretAccessKey: new Secret(made.SecretAccessKey!), ...(made.CreateDate ? { createDate: made.CreateDate } : {}) };
 }
 
 export async function setAccessKeyStatus(iam: IAMClient, userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void> {

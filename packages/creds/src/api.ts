@@ -176,8 +176,10 @@ export interface KeyStatus {
   status: 'Active' | 'Inactive';
   createdAt: string;
   lastUsedAt?: string;
-  /** Whether the configured store holds this key's secret. */
+  /** Whether the configured store holds this key's secret (never, with store none). */
   inStore: boolean;
+  /** Store none: whether GitHub's key secrets hold this key (written at or after its CreateDate). */
+  inGitHub?: boolean;
   /** Older than rotation.maxKeyAge. */
   old: boolean;
   /** Not used for rotation.unusedAfter (or never used and older than that). */
@@ -228,7 +230,8 @@ export interface TargetStatus {
   inlinePolicy?: { name: string; state: 'in-sync' | 'missing' | 'drifted' };
   managedPolicies: Array<{ arn: string; attached: boolean }>;
   keys: KeyStatus[];
-  store?: { type: string; where: string; holdsKey: boolean };
+  /** `copy: false` for store none: no stored copy to compare; keys are judged by IAM and the secrets' metadata. */
+  store?: { type: string; where: string; holdsKey: boolean; copy?: false };
   secrets: SecretStatus[];
   /** The keyless route, for a target with an oidc section. */
   oidc?: OidcStatus;

@@ -1,5 +1,5 @@
 import { type AwsClients, createAwsClients } from '@creds/aws-iam';
-import { blockingRun, CredsError, createLogger, Lock, type RunRecord, rollbackOrder, rollbackTarget, wroteNothing } from '@creds/core';
+import { blockingRun, CredsError, createLogger, Lock, type RunRecord, rollbackOrder, rollbackTarget, ValidationError, wroteNothing } from '@creds/core';
 import { createGitHubClient, resolveGitHubToken } from '@creds/github-secrets';
 import type { BlockedTarget, Creds, CredsOptions, LockedBy, RollbackPlan, RunRefusal, TargetResult, UnlockResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
@@ -253,6 +253,7 @@ export function createCreds<Name extends string = WorkflowName>(
     },
 
     async migrateStore(to) {
+      refuseStorelessMigration(config.store.type, to.type);
       const { migrateKeys } = await import('@creds/store-migrate');
       const from = await store();
       const target = await createStore(to, config.dir);
@@ -287,6 +288,23 @@ function orgSecretHint(all: readonly TargetConfig[], name: string): string | und
     `(github.org: ${owner.github.owner}, visibility: selected, repositories: [${group.map((t) => t.github.repo).join(', ')}]) ` +
     `needs 3 writes instead of ${3 * group.length}`
   );
+}
+
+/**
+ * `store migrate` moves the secrets a store keeps. There are none in `none`; and moving into `none`
+ * would delete the only copy outside GitHub while the keys stay in use.
+ */
+function refuseStorelessMigration(from: string, to: string): void {
+  if (from === 'none') {
+    throw new ValidationError('store.type', 'is "none": it keeps no secret, so there is nothing to move out of it', {
+      hint: 'set store to the new type in the config, then run creds run rotate: the new key\'s secret goes into the new store',
+    });
+  }
+  if (to === 'none') {
+    throw new ValidationError('to.type', 'is "none": moving into it would delete the only copy of each key outside GitHub', {
+      hint: 'set store: { type: "none" } in the config and run creds run rotate: the new key goes only to GitHub; then delete the old store\'s entries yourself',
+    });
+  }
 }
 
 /** A target that shares another's IAM user is handled by that target's runs. */

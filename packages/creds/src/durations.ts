@@ -2,6 +2,7 @@ import { listAccessKeys } from '@creds/aws-iam';
 import { ValidationError } from '@creds/core';
 import type { TargetEnv } from './env.js';
 import { keyRouteIam } from './config/validate.js';
+import { isStoreless } from './no-store.js';
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -16,8 +17,10 @@ export function parseDuration(text: string, field: string): number {
 /** Age in ms of the key the store holds under `storeName`, per IAM's CreateDate; undefined if unknown. */
 export async function keyAge(env: TargetEnv, storeName: string, now = Date.now()): Promise<number | undefined> {
   const stored = await env.store.get(storeName);
-  if (!stored) return undefined;
+  if (!stored && !isStoreless(env.store)) return undefined;
   const keys = await listAccessKeys(env.aws.iam, keyRouteIam(env.target, 'rotate').userName);
+  // No store: the user's one key. Two keys are a rotation to finish, whatever their age.
+  if (!stored) return keys.length === 1 && keys[0]!.createDate ? now - keys[0]!.createDate.getTime() : undefined;
   const created = keys.find((k) => k.accessKeyId === stored.accessKeyId)?.createDate;
   return created ? now - created.getTime() : undefined;
 }

@@ -1,6 +1,6 @@
 import { defaultInlinePolicyName, getAccessKeyLastUsed, getUser, iamUser, listAccessKeys, listAttachedPolicyArns, ownershipOf } from '@creds/aws-iam';
 import { errorCode, errorMessage, type PlanEntry, withRetry } from '@creds/core';
-import { canonicalSecretName, githubStepId, scopeKey } from '@creds/github-secrets';
+import { canonicalSecretName, githubStepId, type SecretScope, scopeKey } from '@creds/github-secrets';
 import type { KeyStatus, SecretStatus, TargetPlan, TargetStatus } from './api.js';
 import type { TargetConfig } from './config/schema.js';
 import type { TargetReader } from './internals.js';
@@ -10,6 +10,8 @@ import { ownerOf, secretScope, storeNames } from './env.js';
 import { runnerFor } from './fleet.js';
 import { SETUP_STEPS, setup } from './workflows/setup.js';
 import { rotationWaitingOnDrain } from './workflows/rotate.js';
+import { keyHeldByGitHub, keySlots } from './workflows/github-held-key.js';
+import { isStoreless } from './no-store.js';
 
 const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 
@@ -159,7 +161,9 @@ async function keyRouteStatus(internals: TargetReader, target: TargetConfig): Pr
     drifted: changesOf(githubStepId(kind, scope, name)).some((c) => c.action === 'drift'),
   }));
 
+  const storeless = isStoreless(env.store);
   const drift: string[] = [];
+  if (storeless) judgeWithoutStore(keys, secretReads, group, user !== undefined && ownership === 'owned', drift);
   for (const step of plan.steps) {
     if (step.error) drift.push(`${step.title}: could not check (${step.error.code}: ${step.error.message})`);
     for (const change of step.result && !step.result.inSync ? step.result.changes : []) {
@@ -176,7 +180,7 @@ async function keyRouteStatus(internals: TargetReader, target: TargetConfig): Pr
   for (const key of keys) {
     if (key.old) drift.push(`access key ${mask(key.accessKeyId)} is older than ${internals.config.rotation.maxKeyAge}: rotate it (creds run rotate)`);
     if (key.unused) drift.push(`access key ${mask(key.accessKeyId)} has not been used for ${internals.config.rotation.unusedAfter}`);
-    if (!key.inStore && user && ownership === 'owned') drift.push(`access key ${mask(key.accessKeyId)} is not in the ${env.store.type} store`);
+    if (!storeless && !key.inStore && user && ownership === 'owned') drift.push(`access key ${mask(key.accessKeyId)} is not in the ${env.store.type} store`);
   }
 
   return {
@@ -192,9 +196,42 @@ async function keyRouteStatus(internals: TargetReader, target: TargetConfig): Pr
     },
     managedPolicies: iamConfig.managedPolicyArns.map((arn) => ({ arn, attached: attached.includes(arn) })),
     keys,
-    store: { type: env.store.type, where: env.store.describe(), holdsKey: stored !== undefined },
+    store: { type: env.store.type, where: env.store.describe(), holdsKey: stored !== undefined, ...(storeless ? { copy: false as const } : {}) },
     secrets,
     drift,
   };
 }
 
+
+/**
+ * Store none: no stored copy to compare with, so the keys are judged by IAM (ids, status, age, last
+ * use, above) and GitHub's metadata alone: which key the key secrets hold (keyHeldByGitHub: written
+ * at or after its CreateDate). Marks `inGitHub` on each key and adds what is wrong to `drift`.
+ */
+function judgeWithoutStore(
+  keys: KeyStatus[],
+  reads: ReadonlyArray<{ name: string; scope: SecretScope; meta: { updatedAt: string } | undefined }>,
+  group: readonly TargetConfig[],
+  owned: boolean,
+  drift: string[],
+): void {
+  const slots = keySlots(group);
+  const metas = slots.map((s) => reads.find((r) => r.name === s.name && scopeKey(r.scope) === scopeKey(s.scope))?.meta);
+  const held = keyHeldByGitHub(
+    keys.map((k) => ({ accessKeyId: k.accessKeyId, status: k.status, createDate: new Date(k.createdAt) })),
+    metas,
+  );
+  for (const key of keys) key.inGitHub = key.accessKeyId === held;
+  if (!owned || keys.length === 0) return;
+  if (!held) {
+    drift.push(
+      'no store keeps a copy, and GitHub\'s key secrets hold none of the user\'s keys (missing, or written before the newest key was made): creds run setup makes a new key and writes it',
+    );
+    return;
+  }
+  for (const key of keys) {
+    if (key.accessKeyId !== held) {
+      drift.push(`access key ${mask(key.accessKeyId)} is not the one GitHub holds: a rotation did not finish; creds run rotate finishes it (drains, then retires that key)`);
+    }
+  }
+}

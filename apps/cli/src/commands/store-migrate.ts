@@ -17,6 +17,8 @@ export async function migrate(ctx: CliContext, flags: MigrateFlags): Promise<num
       out.result({ command: 'store migrate', ok: true, exitCode: EXIT.ok, migration: { from: from.type, to: to.type, entries: [] } });
       return EXIT.ok;
     }
+    // To or from no store is refused (with what to do instead) before anything is asked or moved.
+    if (from.type === 'none' || to.type === 'none') await session.creds.migrateStore(to);
     if (!flags.yes && !(await confirm(ctx, `Move the keys from the ${from.type} store to ${describe(to)}?`, `migrate would move keys to ${describe(to)}`))) {
       out.info('Nothing was changed.');
       out.result({ command: 'store migrate', ok: true, exitCode: EXIT.ok, cancelled: true });
@@ -45,11 +47,15 @@ function targetStore(flags: MigrateFlags): StoreConfig {
       return { type: 'keychain', ...(flags.service ? { service: flags.service } : {}) };
     case '1password':
       return { type: '1password', vault: flags.vault ?? '', ...(flags.account ? { account: flags.account } : {}) };
+    case 'none':
+      // Refused by the library, with what to do instead.
+      return { type: 'none' };
   }
 }
 
 function describe(store: StoreConfig): string {
   if (store.type === '1password') return `1Password vault "${store.vault}"`;
   if (store.type === 'keychain') return 'the OS keychain';
+  if (store.type === 'none') return 'no store';
   return `the JSON file ${store.path ?? '.creds/keys.json'}`;
 }

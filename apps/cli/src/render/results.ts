@@ -63,17 +63,18 @@ export function statusLines(statuses: readonly TargetStatus[], c: Colors, now = 
     for (const k of s.keys) {
       const flags = [
         k.status === 'Inactive' ? c.dim('inactive') : '',
-        k.inStore ? '' : c.red('not in store'),
+        s.store?.copy === false ? (k.inGitHub ? '' : c.yellow('not in GitHub')) : k.inStore ? '' : c.red('not in store'),
         k.old ? c.yellow('old') : '',
         k.unused ? c.yellow('unused') : '',
       ].filter(Boolean);
       lines.push(
-        `    ${ok(k.inStore && !k.old, `access key ${maskKeyId(k.accessKeyId)}`)}  ${c.dim(
+        `    ${ok((s.store?.copy === false ? k.inGitHub === true : k.inStore) && !k.old, `access key ${maskKeyId(k.accessKeyId)}`)}  ${c.dim(
           `age ${formatAge(k.createdAt, now)}, last used ${k.lastUsedAt ? `${formatAge(k.lastUsedAt, now)} ago` : 'never'}`,
         )}${flags.length ? `  ${flags.join(' ')}` : ''}`,
       );
     }
-    if (s.store) lines.push(`    ${ok(s.store.holdsKey, `key store ${s.store.type}`)}  ${c.dim(s.store.where)}${s.store.holdsKey ? '' : c.red('  does not hold the key')}`);
+    if (s.store?.copy === false) lines.push(`    ${ok(true, 'no key store')}  ${c.dim('no stored copy to compare: keys judged by IAM and the secrets\' metadata')}`);
+    else if (s.store) lines.push(`    ${ok(s.store.holdsKey, `key store ${s.store.type}`)}  ${c.dim(s.store.where)}${s.store.holdsKey ? '' : c.red('  does not hold the key')}`);
     for (const secret of s.secrets) {
       const state = !secret.exists ? c.red('  missing') : secret.drifted ? c.red('  changed outside creds') : '';
       const updated = secret.updatedAt ? c.dim(`  updated ${formatAge(secret.updatedAt, now)} ago`) : '';

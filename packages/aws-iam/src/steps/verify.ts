@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { CredsError, type Step, type StepContext } from '@creds/core';
+import { CredsError, type Secret, type Step, type StepContext } from '@creds/core';
 import type { AwsEnv } from '../env.js';
 import { AwsError, awsCall } from '../errors.js';
 
@@ -52,55 +52,67 @@ function isPropagating(error: unknown): boolean {
 }
 
 /**
+ * Asks STS who `key` is until AWS accepts it (a new key is refused for 10-15 s while IAM propagates
+ * it), within `timeoutMs`; with `userName`, the key must answer as that user. The key is used as
+ * given: a store's entry, or one that lives only in the run's memory.
+ */
+export async function waitForKey(
+  ctx: StepContext<AwsEnv>,
+  key: { accessKeyId: string; secretAccessKey: Secret },
+  opts: Pick<VerifyKeyStepOptions, 'userName' | 'timeoutMs' | 'minDelayMs' | 'maxDelayMs'>,
+): Promise<VerifyKeyOutput> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  const minDelay = opts.minDelayMs ?? 1_000;
+  const maxDelay = opts.maxDelayMs ?? 2_000;
+  const sts = ctx.env.aws.stsWithCredentials(key);
+  const identity = () => awsCall('sts:GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})));
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await identity();
+      if (opts.userName && !out.Arn?.endsWith(`/${opts.userName}`)) {
+        throw new CredsError(`the key ${key.accessKeyId} belongs to ${out.Arn}, not to user ${opts.userName}`, {
+          code: 'KEY_USER_MISMATCH',
+          hint: 'the store entry holds another user\'s key; run rollback or remove the entry, then setup again',
+        });
+      }
+      return { accessKeyId: key.accessKeyId, arn: out.Arn!, account: out.Account!, attempts: attempt, waitedMs: Date.now() - started };
+    } catch (error) {
+      const elapsed = Date.now() - started;
+      if (!isPropagating(error)) throw error;
+      const delay = Math.min(maxDelay, minDelay * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      if (elapsed + delay > timeoutMs) {
+        throw new CredsError(`the new access key ${key.accessKeyId} was still refused by AWS after ${Math.round(elapsed / 1000)} s (${attempt} attempts)`, {
+          code: 'KEY_NOT_PROPAGATED',
+          retryable: false,
+          hint: 'IAM sometimes takes longer; run again with --resume in a minute (the key is kept), or raise the verify timeout',
+          cause: error,
+        });
+      }
+      ctx.progress(`waiting for IAM to propagate the new key (attempt ${attempt}, ${Math.round(elapsed / 1000)} s so far)`, {
+        attempt,
+        elapsedMs: elapsed,
+      });
+      await sleep(delay, undefined, { signal: ctx.signal });
+    }
+  }
+}
+
+/**
  * Checks the stored key works by asking STS who it is. New keys are commonly refused for 10-15 s
  * (`InvalidClientTokenId`) while IAM propagates them: retried with backoff and jitter until the bound.
  */
 export function verifyKeyStep<Env extends AwsEnv = AwsEnv>(opts: VerifyKeyStepOptions): Step<Env, VerifyKeyOutput> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
-  const minDelay = opts.minDelayMs ?? 1_000;
-  const maxDelay = opts.maxDelayMs ?? 2_000;
   return {
     id: opts.id ?? 'iam-verify-key',
     title: 'Verify the access key with STS',
     ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
 
     async apply(ctx) {
-      const { stored, identity } = await callerIdentity(ctx, opts.storeName);
+      const { stored } = await callerIdentity(ctx, opts.storeName);
       const before = opts.verifiedBefore?.(ctx);
       if (before?.accessKeyId === stored.accessKeyId) return { ...before, attempts: 0, waitedMs: 0 };
-      const started = Date.now();
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const out = await identity();
-          if (opts.userName && !out.Arn?.endsWith(`/${opts.userName}`)) {
-            throw new CredsError(`the stored key ${stored.accessKeyId} belongs to ${out.Arn}, not to user ${opts.userName}`, {
-              code: 'KEY_USER_MISMATCH',
-              hint: 'the store entry holds another user\'s key; run rollback or remove the entry, then setup again',
-            });
-          }
-          return { accessKeyId: stored.accessKeyId, arn: out.Arn!, account: out.Account!, attempts: attempt, waitedMs: Date.now() - started };
-        } catch (error) {
-          const elapsed = Date.now() - started;
-          if (!isPropagating(error)) throw error;
-          const delay = Math.min(maxDelay, minDelay * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-          if (elapsed + delay > timeoutMs) {
-            throw new CredsError(
-              `the new access key ${stored.accessKeyId} was still refused by AWS after ${Math.round(elapsed / 1000)} s (${attempt} attempts)`,
-              {
-                code: 'KEY_NOT_PROPAGATED',
-                retryable: false,
-                hint: 'IAM sometimes takes longer; run again with --resume in a minute (the key is kept), or raise the verify timeout',
-                cause: error,
-              },
-            );
-          }
-          ctx.progress(`waiting for IAM to propagate the new key (attempt ${attempt}, ${Math.round(elapsed / 1000)} s so far)`, {
-            attempt,
-            elapsedMs: elapsed,
-          });
-          await sleep(delay, undefined, { signal: ctx.signal });
-        }
-      }
+      return waitForKey(ctx, stored, opts);
     },
 
     async check(ctx) {

@@ -90,6 +90,15 @@ const store = z.discriminatedUnion('type', [
       account: z.string().describe('1Password account (sign-in address or id), when several are signed in').optional(),
     })
     .strict(),
+  z
+    .object({
+      type: z
+        .literal('none')
+        .describe(
+          'Keep no copy: the secret exists only in the run\'s memory and in GitHub. A key whose secret never reached GitHub is deleted and a new one made; status judges keys by IAM and the secrets\' metadata alone',
+        ),
+    })
+    .strict(),
 ]);
 
 const rotation = z

@@ -58,4 +58,6 @@ export interface WorkflowOptions {
   drainTimeoutMs?: number;
   /** Rotate: deactivate the old key even when it was used after the drain. */
   force?: boolean;
+  /** `store: { type: "none" }`: the key's secret goes from memory straight to GitHub (github-held-key.ts). */
+  storeless?: boolean;
 }

@@ -2,8 +2,13 @@ import {
   accessKeyStep,
   deleteAccessKey,
   getUser,
+  iamUser,
   listAccessKeys,
+  listUserTags,
   setAccessKeyStatus,
+  TAGS,
+  tagValue,
+  untagPrincipal,
   verifyKeyStep,
 } from '@creds/aws-iam';
 import { CredsError, createWorkflow, type RunRecord, type Step, type StepContext, type Workflow } from '@creds/core';
@@ -14,6 +19,8 @@ import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, drainStep, oldKeyUnusedStep } from './drain.js';
 import { KEY_PREFLIGHT, keyGroup, preflightSteps } from './preflight.js';
 import { secretSteps, storedKey } from './secrets.js';
+import { githubKeySecretStep, githubKeyStep, githubKeyVerifyStep } from './github-held-key.js';
+import { isStoreless } from '../no-store.js';
 
 /** The ids of rotate's own steps (the secret writes are setup's, named by what they write). */
 export const ROTATE_STEPS = {
@@ -61,6 +68,7 @@ export function rotationWaitingOnDrain(runs: readonly RunRecord[]): { runId: str
 export async function oldKeyOf(target: TargetConfig, env: TargetEnv, run: RunRecord | undefined): Promise<string> {
   const recorded = rotationOldKey(run);
   if (recorded) return recorded;
+  if (isStoreless(env.store)) return storelessOldKey(target, env);
   const current = await env.store.get(storeNames(target).current);
   if (!current) {
     throw new CredsError(`the ${env.store.type} key store holds no key for ${target.name}, so there is nothing to rotate`, {
@@ -69,6 +77,34 @@ export async function oldKeyOf(target: TargetConfig, env: TargetEnv, run: RunRec
     });
   }
   return current.accessKeyId;
+}
+
+/**
+ * The key a new rotation replaces when no store names it (`store: none`), from IAM alone; a run
+ * with a journal takes the one its rotation recorded instead (oldKeyOf). With one key, that key.
+ * With two, a rotation did not finish and its journal is elsewhere or gone (a CI runner's disk):
+ * with no store, a rotation keeps the `creds:key-pending` marker on the user from before it makes
+ * the new key until it deleted the old one, so the old key is the one the marker lists. Two keys
+ * and no marker: one is someone else's, and the run is refused (I4). The new key
+ * step then finishes or repairs it (github-held-key.ts): GitHub holds the newer key → it is taken
+ * as the new key and the rotation goes on to drain and retire the old one; GitHub does not hold
+ * it → its secret is lost, it is deleted, and a fresh key is made.
+ */
+async function storelessOldKey(target: TargetConfig, env: TargetEnv): Promise<string> {
+  const { userName } = keyRouteIam(target, rotate.name);
+  const { iam } = env.aws;
+  const keys = (await getUser(iam, userName)) ? await listAccessKeys(iam, userName) : [];
+  if (keys.length === 0) {
+    throw new CredsError(`IAM user ${userName} has no access key, so there is nothing to rotate`, { code: 'KEY_NOT_IN_STORE', hint: 'run creds run setup first (it makes the key)' });
+  }
+  if (keys.length === 1) return keys[0]!.accessKeyId;
+  const marker = tagValue(await listUserTags(iam, userName), TAGS.keyPending);
+  const before = keys.filter((k) => marker?.split(' ').includes(k.accessKeyId));
+  if (before.length === 1) return before[0]!.accessKeyId;
+  throw new CredsError(`IAM user ${userName} has 2 access keys and no rotation of creds' is recorded on it (${TAGS.keyPending}): one of them is not creds'`, {
+    code: 'TOO_MANY_KEYS',
+    hint: `delete the key you no longer use (aws iam delete-access-key --user-name ${userName} --access-key-id ID), then run again; creds does not delete keys it did not make`,
+  });
 }
 
 /**
@@ -100,7 +136,22 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     },
   });
 
-  const newKey = accessKeyStep({
+  const group = keyGroup(target, options.followers);
+  const storeless = options.storeless === true;
+  const newKey: Step<TargetEnv> = storeless
+    ? githubKeyStep({
+        id: ROTATE_STEPS.newKey,
+        dependsOn: [...KEY_PREFLIGHT, ROTATE_STEPS.begin],
+        userName,
+        targets: group,
+        keepKeyIds: [oldKeyId],
+        keepMarker: true,
+        title: `Make a new access key for ${userName}, verify it and write it to GitHub (no store)`,
+        ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+      })
+    : storedNewKey();
+  function storedNewKey() {
+    const step = accessKeyStep({
     id: ROTATE_STEPS.newKey,
     dependsOn: [...KEY_PREFLIGHT, ROTATE_STEPS.begin],
     userName,
@@ -109,10 +160,16 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     note: `GitHub Actions of ${describeRepo(target)} (rotation)`,
     knownKeyIds: [oldKeyId],
   });
+    return guard(step, (ctx, output) => step.undo!(ctx, output));
+  }
 
   // The new values go to the same secret steps setup uses; undo writes the old key's values back.
   // The key id and the secret change, the region does not. Every repository sharing the key gets the new one.
-  const secrets = keyGroup(target, options.followers).flatMap((t) => {
+  const secrets = group.flatMap((t) => {
+    if (storeless) {
+      // Written by the new key step; these record the writes. Nothing to write back on undo: no copy of the old key exists.
+      return (['accessKeyId', 'secretAccessKey'] as const).map((which) => githubKeySecretStep(t, which, ROTATE_STEPS.newKey, [ROTATE_STEPS.verify]));
+    }
     // Only once AWS accepts the new key, and the id and the secret at once (the pair is mixed between the two writes).
     const fresh = secretSteps(t, { storeName: names.next, dependsOn: [ROTATE_STEPS.verify], regionDependsOn: [], unpaced: true });
     const old = secretSteps(t, { storeName: names.current, dependsOn: [], regionDependsOn: [] });
@@ -121,7 +178,9 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     return (['accessKeyId', 'secretAccessKey'] as const).map((which) => guard(fresh[which], (ctx) => old[which].apply(ctx)));
   });
 
-  const verify = verifyKeyStep({
+  const verify = storeless
+    ? githubKeyVerifyStep(ROTATE_STEPS.verify, ROTATE_STEPS.newKey)
+    : verifyKeyStep({
     id: ROTATE_STEPS.verify,
     dependsOn: [ROTATE_STEPS.newKey],
     storeName: names.next,
@@ -129,7 +188,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
   });
 
-  const drain = drainStep<TargetEnv>(keyGroup(target, options.followers), {
+  const drain = drainStep<TargetEnv>(group, {
     id: ROTATE_STEPS.drain,
     switchSteps: secrets.map((s) => s.id),
     timeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
@@ -154,7 +213,10 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     title: `Delete the old access key of ${userName}`,
     dependsOn: [ROTATE_STEPS.deactivateOld],
     async apply(ctx) {
-      return { accessKeyId: oldKeyId, deleted: await deleteAccessKey(ctx.env.aws.iam, userName, oldKeyId) };
+      const deleted = await deleteAccessKey(ctx.env.aws.iam, userName, oldKeyId);
+      // No store: the marker named the key this rotation replaces until now (see storelessOldKey).
+      if (storeless && (await getUser(ctx.env.aws.iam, userName))) await untagPrincipal(ctx.env.aws.iam, iamUser(userName), [TAGS.keyPending]);
+      return { accessKeyId: oldKeyId, deleted };
     },
   };
 
@@ -163,6 +225,8 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
     title: `Keep the new key as ${names.current} in the ${target.name} store entry`,
     dependsOn: [ROTATE_STEPS.deleteOld],
     async apply(ctx) {
+      // No store: the new key's only copy is in GitHub, which the new key step wrote.
+      if (storeless) return { accessKeyId: ctx.output<{ accessKeyId: string }>(ROTATE_STEPS.newKey)!.accessKeyId };
       const { store } = ctx.env;
       const next = await store.get(names.next);
       if (next) {
@@ -191,7 +255,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   return createWorkflow(rotate.name, [
     ...preflightSteps(target, options.followers, { keys: true }),
     begin,
-    guard(newKey, (ctx, output) => newKey.undo!(ctx, output)),
+    newKey,
     verify,
     ...secrets,
     drain,
@@ -212,6 +276,7 @@ export const rotate: WorkflowModule<'rotate'> = {
       ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}),
       ...(drainTimeoutMs !== undefined ? { drainTimeoutMs } : {}),
       ...(force ? { force } : {}),
+      ...(isStoreless(env.store) ? { storeless: true } : {}),
     });
   },
 };

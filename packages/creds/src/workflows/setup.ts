@@ -19,6 +19,10 @@ import { describeRepo, environmentsToCreate, ownerScope, secretScope, storeNames
 import type { WorkflowModule, WorkflowOptions } from './module.js';
 import { KEY_PREFLIGHT, keyGroup, PREFLIGHT_STEPS, preflightSteps, userReadByPreflight } from './preflight.js';
 import { secretSteps } from './secrets.js';
+import { githubKeySecretStep, githubKeyStep, githubKeyVerifyStep } from './github-held-key.js';
+import { isStoreless } from '../no-store.js';
+
+const verifyTimeout = (options: WorkflowOptions) => (options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {});
 
 /** The ids of setup's own steps (besides the preflight and the secret steps, named by what they write). */
 export const SETUP_STEPS = {
@@ -179,7 +183,9 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions & { al
       iam.managedPolicyArns.length > 0
         ? (managedPoliciesStep({ id: SETUP_STEPS.managedPolicies, dependsOn: user, userName: iam.userName, policyArns: iam.managedPolicyArns, userMade }))
         : undefined,
-    accessKey: withStoredKeyUndo(
+    accessKey: options.storeless
+      ? githubKeyStep({ id: SETUP_STEPS.accessKey, dependsOn: user, userName: iam.userName, targets: keyGroup(target, options.followers), ...verifyTimeout(options) })
+      : withStoredKeyUndo(
       accessKeyStep({
         id: SETUP_STEPS.accessKey,
         dependsOn: user,
@@ -194,7 +200,9 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions & { al
       current,
     ),
     keyPendingClear: keyPendingClearStep({ id: SETUP_STEPS.keyPendingClear, keyStepId: SETUP_STEPS.accessKey, userName: iam.userName }),
-    verify: verifyKeyStep({
+    verify: options.storeless
+      ? githubKeyVerifyStep(SETUP_STEPS.verify, SETUP_STEPS.accessKey)
+      : verifyKeyStep({
       id: SETUP_STEPS.verify,
       dependsOn: [SETUP_STEPS.accessKey],
       storeName: current,
@@ -207,9 +215,12 @@ export function setupSteps(target: TargetConfig, options: WorkflowOptions & { al
       },
       ...(options.verifyTimeoutMs ? { timeoutMs: options.verifyTimeoutMs } : {}),
     }),
-    secrets: keyGroup(target, options.followers).flatMap((t): Step<TargetEnv>[] =>
-      Object.values(secretSteps(t, { storeName: current, dependsOn: [SETUP_STEPS.accessKey], regionDependsOn: afterChecks })),
-    ),
+    secrets: keyGroup(target, options.followers).flatMap((t): Step<TargetEnv>[] => {
+      const steps = secretSteps(t, { storeName: current, dependsOn: [SETUP_STEPS.accessKey], regionDependsOn: afterChecks });
+      if (!options.storeless) return Object.values(steps);
+      const key = (half: 'accessKeyId' | 'secretAccessKey') => githubKeySecretStep(t, half, SETUP_STEPS.accessKey, [SETUP_STEPS.accessKey]);
+      return [steps.region, key('accessKeyId'), key('secretAccessKey')];
+    }),
   };
 }
 
@@ -238,5 +249,6 @@ export function setupWorkflow(target: TargetConfig, options: WorkflowOptions = {
 export const setup: WorkflowModule<'setup'> = {
   name: 'setup',
   steps: SETUP_STEPS,
-  build: ({ target, followers, verifyTimeoutMs }) => setupWorkflow(target, { followers, ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}) }),
+  build: ({ target, followers, env, verifyTimeoutMs }) =>
+    setupWorkflow(target, { followers, ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}), ...(isStoreless(env.store) ? { storeless: true } : {}) }),
 };
