@@ -1069,8 +1069,8 @@ var require_time = __commonJS({
       const day = date6.getUTCDate().toString().padStart(2, "0");
       const hours = date6.getUTCHours().toString().padStart(2, "0");
       const minutes = date6.getUTCMinutes().toString().padStart(2, "0");
-      const seconds2 = date6.getUTCSeconds().toString().padStart(2, "0");
-      return `,"time":"${year2}-${month}-${day}T${hours}:${minutes}:${seconds2}.${nanosWithinSecond.toString().padStart(9, "0")}Z"`;
+      const seconds3 = date6.getUTCSeconds().toString().padStart(2, "0");
+      return `,"time":"${year2}-${month}-${day}T${hours}:${minutes}:${seconds3}.${nanosWithinSecond.toString().padStart(9, "0")}Z"`;
     };
     module2.exports = { nullTime, epochTime, unixTime, isoTime, isoTimeNano };
   }
@@ -1200,7 +1200,7 @@ var require_atomic_sleep = __commonJS({
   "../../node_modules/.pnpm/atomic-sleep@1.0.0/node_modules/atomic-sleep/index.js"(exports2, module2) {
     "use strict";
     if (typeof SharedArrayBuffer !== "undefined" && typeof Atomics !== "undefined") {
-      let sleep7 = function(ms) {
+      let sleep8 = function(ms) {
         const valid = ms > 0 && ms < Infinity;
         if (valid === false) {
           if (typeof ms !== "number" && typeof ms !== "bigint") {
@@ -1211,9 +1211,9 @@ var require_atomic_sleep = __commonJS({
         Atomics.wait(nil, 0, 0, Number(ms));
       };
       const nil = new Int32Array(new SharedArrayBuffer(4));
-      module2.exports = sleep7;
+      module2.exports = sleep8;
     } else {
-      let sleep7 = function(ms) {
+      let sleep8 = function(ms) {
         const valid = ms > 0 && ms < Infinity;
         if (valid === false) {
           if (typeof ms !== "number" && typeof ms !== "bigint") {
@@ -1225,7 +1225,7 @@ var require_atomic_sleep = __commonJS({
         while (target > Date.now()) {
         }
       };
-      module2.exports = sleep7;
+      module2.exports = sleep8;
     }
   }
 });
@@ -1238,7 +1238,7 @@ var require_sonic_boom = __commonJS({
     var EventEmitter = __require("events");
     var inherits = __require("util").inherits;
     var path = __require("path");
-    var sleep7 = require_atomic_sleep();
+    var sleep8 = require_atomic_sleep();
     var assert2 = __require("assert");
     var BUSY_WRITE_TIMEOUT = 100;
     var kEmptyBuffer = Buffer.allocUnsafe(0);
@@ -1384,7 +1384,7 @@ var require_sonic_boom = __commonJS({
           if ((err.code === "EAGAIN" || err.code === "EBUSY") && this.retryEAGAIN(err, this._writingBuf.length, this._len - this._writingBuf.length)) {
             if (this.sync) {
               try {
-                sleep7(BUSY_WRITE_TIMEOUT);
+                sleep8(BUSY_WRITE_TIMEOUT);
                 this.release(void 0, 0);
               } catch (err2) {
                 this.release(err2);
@@ -1697,7 +1697,7 @@ var require_sonic_boom = __commonJS({
           if (shouldRetry && !this.retryEAGAIN(err, buf2.length, this._len - buf2.length)) {
             throw err;
           }
-          sleep7(BUSY_WRITE_TIMEOUT);
+          sleep8(BUSY_WRITE_TIMEOUT);
         }
       }
       try {
@@ -1734,7 +1734,7 @@ var require_sonic_boom = __commonJS({
           if (shouldRetry && !this.retryEAGAIN(err, buf2.length, this._len - buf2.length)) {
             throw err;
           }
-          sleep7(BUSY_WRITE_TIMEOUT);
+          sleep8(BUSY_WRITE_TIMEOUT);
         }
       }
     }
@@ -2631,7 +2631,7 @@ var require_transport = __commonJS({
     var getCallers = require_caller();
     var { join: join9, isAbsolute, sep: sep4 } = __require("node:path");
     var { fileURLToPath } = __require("node:url");
-    var sleep7 = require_atomic_sleep();
+    var sleep8 = require_atomic_sleep();
     var onExit = require_on_exit_leak_free();
     var ThreadStream = require_thread_stream();
     var { transportUsesMultistreamSym } = require_symbols();
@@ -2755,7 +2755,7 @@ var require_transport = __commonJS({
           return;
         }
         stream.flushSync();
-        sleep7(100);
+        sleep8(100);
         stream.end();
       }
       return stream;
@@ -34700,11 +34700,11 @@ var init_date_utils = __esm({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds3, fractionalMilliseconds] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      return buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+      return buildDate(year2, month, day, { hours, minutes, seconds: seconds3, fractionalMilliseconds });
     };
     RFC3339_WITH_OFFSET = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(([-+]\d{2}:\d{2})|[zZ])$/);
     parseRfc3339DateTimeWithOffset = (value) => {
@@ -34718,11 +34718,11 @@ var init_date_utils = __esm({
       if (!match) {
         throw new TypeError("Invalid RFC-3339 date-time value");
       }
-      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, offsetStr] = match;
+      const [_2, yearStr, monthStr, dayStr, hours, minutes, seconds3, fractionalMilliseconds, offsetStr] = match;
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      const date6 = buildDate(year2, month, day, { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+      const date6 = buildDate(year2, month, day, { hours, minutes, seconds: seconds3, fractionalMilliseconds });
       if (offsetStr.toUpperCase() != "Z") {
         date6.setTime(date6.getTime() - parseOffsetToMilliseconds(offsetStr));
       }
@@ -34740,23 +34740,23 @@ var init_date_utils = __esm({
       }
       let match = IMF_FIXDATE.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds3, fractionalMilliseconds] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds: seconds3, fractionalMilliseconds });
       }
       match = RFC_850_DATE.exec(value);
       if (match) {
-        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds2, fractionalMilliseconds] = match;
+        const [_2, dayStr, monthStr, yearStr, hours, minutes, seconds3, fractionalMilliseconds] = match;
         return adjustRfc850Year(buildDate(parseTwoDigitYear(yearStr), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), {
           hours,
           minutes,
-          seconds: seconds2,
+          seconds: seconds3,
           fractionalMilliseconds
         }));
       }
       match = ASC_TIME.exec(value);
       if (match) {
-        const [_2, monthStr, dayStr, hours, minutes, seconds2, fractionalMilliseconds, yearStr] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds: seconds2, fractionalMilliseconds });
+        const [_2, monthStr, dayStr, hours, minutes, seconds3, fractionalMilliseconds, yearStr] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds: seconds3, fractionalMilliseconds });
       }
       throw new TypeError("Invalid RFC-7231 date-time value");
     };
@@ -34953,13 +34953,13 @@ var init_schema_date_utils = __esm({
       if (!matches) {
         throw new TypeError(`Invalid RFC3339 timestamp format ${value}`);
       }
-      const [, yearStr, monthStr, dayStr, hours, minutes, seconds2, , ms, offsetStr] = matches;
+      const [, yearStr, monthStr, dayStr, hours, minutes, seconds3, , ms, offsetStr] = matches;
       range(monthStr, 1, 12);
       range(dayStr, 1, 31);
       range(hours, 0, 23);
       range(minutes, 0, 59);
-      range(seconds2, 0, 60);
-      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds2), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
+      range(seconds3, 0, 60);
+      const date6 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds3), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
       date6.setUTCFullYear(Number(yearStr));
       if (offsetStr.toUpperCase() != "Z") {
         const [, sign2, offsetH, offsetM] = /([+-])(\d\d):(\d\d)/.exec(offsetStr) || [void 0, "+", 0, 0];
@@ -36255,8 +36255,8 @@ var init_circularReplacer = __esm({
 var sleep3;
 var init_sleep = __esm({
   "../../node_modules/.pnpm/@smithy+core@3.41.1/node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js"() {
-    sleep3 = (seconds2) => {
-      return new Promise((resolve4) => setTimeout(resolve4, seconds2 * 1e3));
+    sleep3 = (seconds3) => {
+      return new Promise((resolve4) => setTimeout(resolve4, seconds3 * 1e3));
     };
   }
 });
@@ -72485,7 +72485,8 @@ async function listAccessKeys(iam2, userName) {
 }
 async function createAccessKey(iam2, userName) {
   const out = await awsCall("iam:CreateAccessKey", () => iam2.send(new import_client_iam2.CreateAccessKeyCommand({ UserName: userName })));
-  return { accessKeyId: out.AccessKey.AccessKeyId, secretAccessKey: new Secret(out.AccessKey.SecretAccessKey) };
+  const made = out.AccessKey;
+  return { accessKeyId: made.AccessKeyId, secretAccessKey: new Secret(made.SecretAccessKey), ...made.CreateDate ? { createDate: made.CreateDate } : {} };
 }
 async function setAccessKeyStatus(iam2, userName, accessKeyId, status) {
   await awsCall("iam:UpdateAccessKey", () => iam2.send(new import_client_iam2.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status })));
@@ -73522,50 +73523,55 @@ async function callerIdentity(ctx, storeName) {
 function isPropagating(error63) {
   return error63 instanceof AwsError && (error63.code === "INVALID_CREDENTIALS" || error63.retryable);
 }
-function verifyKeyStep(opts) {
+async function waitForKey(ctx, key, opts) {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   const minDelay = opts.minDelayMs ?? 1e3;
   const maxDelay = opts.maxDelayMs ?? 2e3;
+  const sts = ctx.env.aws.stsWithCredentials(key);
+  const identity = () => awsCall("sts:GetCallerIdentity", () => sts.send(new import_client_sts3.GetCallerIdentityCommand({})));
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await identity();
+      if (opts.userName && !out.Arn?.endsWith(`/${opts.userName}`)) {
+        throw new CredsError(`the key ${key.accessKeyId} belongs to ${out.Arn}, not to user ${opts.userName}`, {
+          code: "KEY_USER_MISMATCH",
+          hint: "the store entry holds another user's key; run rollback or remove the entry, then setup again"
+        });
+      }
+      return { accessKeyId: key.accessKeyId, arn: out.Arn, account: out.Account, attempts: attempt, waitedMs: Date.now() - started };
+    } catch (error63) {
+      const elapsed = Date.now() - started;
+      if (!isPropagating(error63))
+        throw error63;
+      const delay = Math.min(maxDelay, minDelay * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      if (elapsed + delay > timeoutMs) {
+        throw new CredsError(`the new access key ${key.accessKeyId} was still refused by AWS after ${Math.round(elapsed / 1e3)} s (${attempt} attempts)`, {
+          code: "KEY_NOT_PROPAGATED",
+          retryable: false,
+          hint: "IAM sometimes takes longer; run again with --resume in a minute (the key is kept), or raise the verify timeout",
+          cause: error63
+        });
+      }
+      ctx.progress(`waiting for IAM to propagate the new key (attempt ${attempt}, ${Math.round(elapsed / 1e3)} s so far)`, {
+        attempt,
+        elapsedMs: elapsed
+      });
+      await sleep4(delay, void 0, { signal: ctx.signal });
+    }
+  }
+}
+function verifyKeyStep(opts) {
   return {
     id: opts.id ?? "iam-verify-key",
     title: "Verify the access key with STS",
     ...opts.dependsOn ? { dependsOn: opts.dependsOn } : {},
     async apply(ctx) {
-      const { stored, identity } = await callerIdentity(ctx, opts.storeName);
+      const { stored } = await callerIdentity(ctx, opts.storeName);
       const before = opts.verifiedBefore?.(ctx);
       if (before?.accessKeyId === stored.accessKeyId)
         return { ...before, attempts: 0, waitedMs: 0 };
-      const started = Date.now();
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const out = await identity();
-          if (opts.userName && !out.Arn?.endsWith(`/${opts.userName}`)) {
-            throw new CredsError(`the stored key ${stored.accessKeyId} belongs to ${out.Arn}, not to user ${opts.userName}`, {
-              code: "KEY_USER_MISMATCH",
-              hint: "the store entry holds another user's key; run rollback or remove the entry, then setup again"
-            });
-          }
-          return { accessKeyId: stored.accessKeyId, arn: out.Arn, account: out.Account, attempts: attempt, waitedMs: Date.now() - started };
-        } catch (error63) {
-          const elapsed = Date.now() - started;
-          if (!isPropagating(error63))
-            throw error63;
-          const delay = Math.min(maxDelay, minDelay * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-          if (elapsed + delay > timeoutMs) {
-            throw new CredsError(`the new access key ${stored.accessKeyId} was still refused by AWS after ${Math.round(elapsed / 1e3)} s (${attempt} attempts)`, {
-              code: "KEY_NOT_PROPAGATED",
-              retryable: false,
-              hint: "IAM sometimes takes longer; run again with --resume in a minute (the key is kept), or raise the verify timeout",
-              cause: error63
-            });
-          }
-          ctx.progress(`waiting for IAM to propagate the new key (attempt ${attempt}, ${Math.round(elapsed / 1e3)} s so far)`, {
-            attempt,
-            elapsedMs: elapsed
-          });
-          await sleep4(delay, void 0, { signal: ctx.signal });
-        }
-      }
+      return waitForKey(ctx, stored, opts);
     },
     async check(ctx) {
       const stored = await ctx.env.store.get(opts.storeName);
@@ -88608,6 +88614,251 @@ var init_secrets = __esm({
   }
 });
 
+// ../../packages/creds/dist/workflows/github-held-key.js
+import { setTimeout as sleep6 } from "node:timers/promises";
+function keySlots(targets) {
+  return targets.flatMap((t2) => {
+    const scope = secretScope(t2);
+    return ["accessKeyId", "secretAccessKey"].map((half) => ({ scope, name: canonicalSecretName(t2.secrets[half]), half }));
+  });
+}
+function keyHeldByGitHub(keys, secrets) {
+  if (secrets.length === 0 || secrets.some((s3) => s3 === void 0))
+    return void 0;
+  const firstWrite = Math.min(...secrets.map((s3) => seconds(s3.updatedAt)));
+  const candidates = keys.filter((k6) => k6.createDate !== void 0 && seconds(k6.createDate) <= firstWrite);
+  candidates.sort((a6, b6) => b6.createDate.getTime() - a6.createDate.getTime());
+  return candidates[0]?.accessKeyId;
+}
+async function readHeldKeys(ctx, userName, slots) {
+  const { iam: iam2 } = ctx.env.aws;
+  const call = { signal: ctx.signal };
+  const secretsReading = Promise.all(slots.map((s3) => ctx.env.github.getSecret(s3.scope, s3.name, call)));
+  if (!await getUser(iam2, userName)) {
+    return { userExists: false, keys: [], pendingBefore: void 0, secrets: await secretsReading, held: void 0 };
+  }
+  const [keys, tags, secrets] = await Promise.all([listAccessKeys(iam2, userName), listUserTags(iam2, userName), secretsReading]);
+  const marker = tagValue(tags, TAGS.keyPending);
+  const pendingBefore = marker === void 0 ? void 0 : new Set(marker.split(" ").filter((id) => id !== "" && id !== KEY_PENDING_NONE));
+  return { userExists: true, keys, pendingBefore, secrets, held: keyHeldByGitHub(keys, secrets) };
+}
+function githubKeyStep(opts) {
+  const slots = keySlots(opts.targets);
+  const keep = new Set(opts.keepKeyIds ?? []);
+  const { userName } = opts;
+  return {
+    id: opts.id,
+    title: opts.title ?? `Access key for ${userName}, written straight to GitHub (no store)`,
+    dependsOn: opts.dependsOn,
+    async apply(ctx) {
+      const { iam: iam2 } = ctx.env.aws;
+      const v2 = await readHeldKeys(ctx, userName, slots);
+      if (!v2.userExists)
+        throw new CredsError(`IAM user ${userName} does not exist`, { code: "NO_SUCH_ENTITY", hint: "create the user first (creds run setup)" });
+      const marker = async () => {
+        if (v2.pendingBefore !== void 0)
+          await untagPrincipal(iam2, iamUser(userName), [TAGS.keyPending]);
+      };
+      const found = v2.keys.find((k6) => k6.accessKeyId === v2.held && !keep.has(k6.accessKeyId));
+      if (found) {
+        if (!opts.keepMarker)
+          await marker();
+        const made = ctx.recorded() !== void 0;
+        if (made)
+          ctx.progress(`GitHub already holds key ${found.accessKeyId}: an earlier attempt wrote it`);
+        return { userName, accessKeyId: found.accessKeyId, created: made, deletedLost: [], active: found.status === "Active", written: [] };
+      }
+      const lost = v2.keys.filter((k6) => !keep.has(k6.accessKeyId) && v2.pendingBefore !== void 0 && !v2.pendingBefore.has(k6.accessKeyId));
+      for (const k6 of lost) {
+        ctx.progress(`deleting access key ${k6.accessKeyId}: its secret never reached GitHub and no store keeps a copy`);
+        await retireAccessKey(iam2, userName, k6.accessKeyId);
+      }
+      const remaining = v2.keys.filter((k6) => !lost.includes(k6));
+      if (remaining.length >= 2) {
+        const others = remaining.filter((k6) => !keep.has(k6.accessKeyId)).map((k6) => k6.accessKeyId);
+        throw new CredsError(`IAM user ${userName} already has 2 access keys and GitHub's secrets hold neither as a new key (${others.join(", ")} is not creds' new key); IAM allows 2 per user`, {
+          code: "TOO_MANY_KEYS",
+          hint: `delete the key you no longer use (aws iam delete-access-key --user-name ${userName} --access-key-id ID), then run again; creds does not delete keys it did not make`
+        });
+      }
+      const existed = Object.fromEntries(slots.map((s3, i6) => [slotKey(s3.scope, s3.name), v2.secrets[i6] !== void 0]));
+      ctx.record({ userName, existed });
+      await tagPrincipal(iam2, iamUser(userName), { [TAGS.keyPending]: remaining.map((k6) => k6.accessKeyId).join(" ") || KEY_PENDING_NONE });
+      const lastWrite = Math.max(-1, ...v2.secrets.flatMap((s3) => s3 ? [seconds(s3.updatedAt)] : []));
+      let key = await createAccessKey(iam2, userName);
+      for (let attempt = 1; key.createDate && seconds(key.createDate) <= lastWrite; attempt++) {
+        await retireAccessKey(iam2, userName, key.accessKeyId);
+        if (attempt >= SAME_SECOND_ATTEMPTS) {
+          throw new CredsError(`AWS keeps dating new keys of ${userName} no later than GitHub's last write of their secrets (${new Date(lastWrite * 1e3).toISOString()})`, {
+            code: "CLOCK_SKEW",
+            hint: "run again in a few seconds"
+          });
+        }
+        await sleep6(1e3, void 0, { signal: ctx.signal });
+        key = await createAccessKey(iam2, userName);
+      }
+      const verified = await waitForKey(ctx, key, { userName, ...opts.verifyTimeoutMs ? { timeoutMs: opts.verifyTimeoutMs } : {} });
+      const written = await Promise.all(slots.map(async (s3) => {
+        const value = s3.half === "accessKeyId" ? new Secret(key.accessKeyId) : key.secretAccessKey;
+        const out = await writeSecret(ctx.env.github, s3.scope, s3.name, value, { signal: ctx.signal, unpaced: true });
+        const note = ctx.recorded();
+        return { scope: scopeRef(s3.scope), name: s3.name, existed: note?.existed[slotKey(s3.scope, s3.name)] ?? true, updatedAt: out.at };
+      }));
+      if (!opts.keepMarker)
+        await untagPrincipal(iam2, iamUser(userName), [TAGS.keyPending]);
+      return { userName, accessKeyId: key.accessKeyId, created: true, deletedLost: lost.map((k6) => k6.accessKeyId), active: true, verified, written };
+    },
+    /**
+     * Deletes the key secrets the run created (one that existed before keeps the new value: the
+     * old one cannot be read back), then the key it made unless GitHub still holds it.
+     */
+    async undo(ctx, output3) {
+      const note = ctx.recorded();
+      if (!(output3?.created ?? note !== void 0)) {
+        return ctx.unchanged(output3 ? `access key ${output3.accessKeyId} of ${userName} was there before this run; left as it is` : "this run made no access key");
+      }
+      for (const s3 of slots) {
+        if (note?.existed[slotKey(s3.scope, s3.name)] === false)
+          await ctx.env.github.deleteSecret(s3.scope, s3.name, { signal: ctx.signal });
+      }
+      const v2 = await readHeldKeys(ctx, userName, slots);
+      if (!v2.userExists)
+        return;
+      const made = output3 ? [output3.accessKeyId] : v2.keys.filter((k6) => !keep.has(k6.accessKeyId) && v2.pendingBefore !== void 0 && !v2.pendingBefore.has(k6.accessKeyId)).map((k6) => k6.accessKeyId);
+      let kept = false;
+      for (const id of made) {
+        if (id === v2.held) {
+          ctx.warn(`access key ${id} is the one GitHub's secrets hold and no store keeps a copy of an earlier key: kept`);
+          kept = true;
+          continue;
+        }
+        await retireAccessKey(ctx.env.aws.iam, userName, id);
+      }
+      if (v2.pendingBefore !== void 0 && !(kept && opts.keepMarker))
+        await untagPrincipal(ctx.env.aws.iam, iamUser(userName), [TAGS.keyPending]);
+    },
+    async check(ctx) {
+      const v2 = await readHeldKeys(ctx, userName, slots);
+      const resource = `access key of ${userName}`;
+      if (!v2.userExists)
+        return { inSync: false, changes: [{ action: "create", resource }] };
+      const held = v2.keys.find((k6) => k6.accessKeyId === v2.held && !keep.has(k6.accessKeyId));
+      if (held) {
+        const notes = [`no store: key ${held.accessKeyId} is judged by IAM and GitHub's metadata alone (its secrets were written after it was made)`];
+        if (held.status === "Inactive")
+          return { inSync: false, changes: [{ action: "drift", resource, detail: `the key GitHub holds, ${held.accessKeyId}, is Inactive` }], notes };
+        return { inSync: true, notes };
+      }
+      return {
+        inSync: false,
+        changes: [
+          ...v2.keys.filter((k6) => !keep.has(k6.accessKeyId) && v2.pendingBefore !== void 0 && !v2.pendingBefore.has(k6.accessKeyId)).map((k6) => ({ action: "delete", resource: `access key ${k6.accessKeyId}`, detail: "its secret never reached GitHub" })),
+          { action: "create", resource, detail: "GitHub's secrets hold none of the user's keys and no store keeps a copy: a new key is made" }
+        ]
+      };
+    }
+  };
+}
+function githubKeyVerifyStep(id, keyStepId) {
+  return {
+    id,
+    title: "Verify the access key with STS",
+    readOnly: true,
+    dependsOn: [keyStepId],
+    async apply(ctx) {
+      const key = ctx.output(keyStepId);
+      if (key.verified)
+        return key.verified;
+      return { accessKeyId: key.accessKeyId, unverified: "no store keeps its secret; GitHub's secrets were written after it was made" };
+    },
+    check: async () => ({ inSync: true, notes: ["no store: a key can only be verified by the run that makes it"] })
+  };
+}
+function githubKeySecretStep(target, half, keyStepId, dependsOn) {
+  const scope = secretScope(target);
+  const name = canonicalSecretName(target.secrets[half]);
+  const resource = `secret ${name} in ${describeScope(scope)}`;
+  return {
+    id: githubStepId("secret", scope, name),
+    title: `Record ${resource} (written with the key)`,
+    readOnly: true,
+    dependsOn,
+    async apply(ctx) {
+      const key = ctx.output(keyStepId);
+      const written = key.written.find((w2) => slotKey(w2.scope, w2.name) === slotKey(scope, name));
+      const meta3 = await ctx.env.github.getSecret(scope, name, { signal: ctx.signal });
+      const updatedAt = written?.updatedAt ?? meta3?.updatedAt;
+      if (!updatedAt)
+        throw new CredsError(`${resource} is missing though GitHub held key ${key.accessKeyId}`, { code: "SECRET_MISSING", hint: "run again: a new key is made and written" });
+      return {
+        name,
+        scope: scopeRef(scope),
+        status: written ? written.existed ? "updated" : "created" : "unchanged",
+        createdAt: meta3?.createdAt ?? updatedAt,
+        updatedAt,
+        version: key.accessKeyId
+      };
+    },
+    async check(ctx) {
+      const meta3 = await ctx.env.github.getSecret(scope, name, { signal: ctx.signal });
+      if (!meta3)
+        return { inSync: false, changes: [{ action: "create", resource }] };
+      const last = ctx.env.priorOutput?.(githubStepId("secret", scope, name));
+      if (typeof last?.updatedAt === "string" && seconds(meta3.updatedAt) > seconds(last.updatedAt)) {
+        return { inSync: false, changes: [{ action: "drift", resource, detail: `changed outside creds at ${meta3.updatedAt} (creds wrote it at ${last.updatedAt}); setup makes a new key and writes it` }] };
+      }
+      return { inSync: true };
+    }
+  };
+}
+var seconds, slotKey, SAME_SECOND_ATTEMPTS;
+var init_github_held_key = __esm({
+  "../../packages/creds/dist/workflows/github-held-key.js"() {
+    "use strict";
+    init_dist2();
+    init_dist();
+    init_dist3();
+    init_env();
+    seconds = (at2) => Math.floor((typeof at2 === "string" ? Date.parse(at2) : at2.getTime()) / 1e3);
+    slotKey = (scope, name) => `${scopeKey(scope)}:${name}`;
+    SAME_SECOND_ATTEMPTS = 3;
+  }
+});
+
+// ../../packages/creds/dist/no-store.js
+function createNoStore() {
+  return {
+    type: NO_STORE,
+    describe: () => "no store (the secret is kept only in GitHub)",
+    async get(name) {
+      validateKeyStoreName(name);
+      return void 0;
+    },
+    async put(name, key) {
+      validateKeyStoreEntry(name, key);
+      throw new CredsError(`store type "none" keeps no copy of a key, so it cannot hold ${name}`, {
+        code: "STORE_WRITE_FAILED",
+        hint: "choose a store that keeps keys (store.type json, keychain or 1password) to keep a copy outside GitHub"
+      });
+    },
+    async delete(name) {
+      validateKeyStoreName(name);
+      return false;
+    },
+    list: async () => [],
+    check: async () => void 0
+  };
+}
+var NO_STORE, isStoreless;
+var init_no_store = __esm({
+  "../../packages/creds/dist/no-store.js"() {
+    "use strict";
+    init_dist();
+    NO_STORE = "none";
+    isStoreless = (store2) => store2.type === NO_STORE;
+  }
+});
+
 // ../../packages/creds/dist/workflows/setup.js
 var setup_exports = {};
 __export(setup_exports, {
@@ -88725,7 +88976,7 @@ function setupSteps(target, options2 = {}) {
       ...iam2.inlinePolicyName ? { policyName: iam2.inlinePolicyName } : {}
     }) : void 0,
     managedPolicies: iam2.managedPolicyArns.length > 0 ? managedPoliciesStep({ id: SETUP_STEPS.managedPolicies, dependsOn: user, userName: iam2.userName, policyArns: iam2.managedPolicyArns, userMade }) : void 0,
-    accessKey: withStoredKeyUndo(accessKeyStep({
+    accessKey: options2.storeless ? githubKeyStep({ id: SETUP_STEPS.accessKey, dependsOn: user, userName: iam2.userName, targets: keyGroup(target, options2.followers), ...verifyTimeout(options2) }) : withStoredKeyUndo(accessKeyStep({
       id: SETUP_STEPS.accessKey,
       dependsOn: user,
       userName: iam2.userName,
@@ -88736,7 +88987,7 @@ function setupSteps(target, options2 = {}) {
       userExists: (ctx) => ctx.output(SETUP_STEPS.user) !== void 0
     }), iam2.userName, current),
     keyPendingClear: keyPendingClearStep({ id: SETUP_STEPS.keyPendingClear, keyStepId: SETUP_STEPS.accessKey, userName: iam2.userName }),
-    verify: verifyKeyStep({
+    verify: options2.storeless ? githubKeyVerifyStep(SETUP_STEPS.verify, SETUP_STEPS.accessKey) : verifyKeyStep({
       id: SETUP_STEPS.verify,
       dependsOn: [SETUP_STEPS.accessKey],
       storeName: current,
@@ -88749,7 +89000,13 @@ function setupSteps(target, options2 = {}) {
       },
       ...options2.verifyTimeoutMs ? { timeoutMs: options2.verifyTimeoutMs } : {}
     }),
-    secrets: keyGroup(target, options2.followers).flatMap((t2) => Object.values(secretSteps(t2, { storeName: current, dependsOn: [SETUP_STEPS.accessKey], regionDependsOn: afterChecks })))
+    secrets: keyGroup(target, options2.followers).flatMap((t2) => {
+      const steps = secretSteps(t2, { storeName: current, dependsOn: [SETUP_STEPS.accessKey], regionDependsOn: afterChecks });
+      if (!options2.storeless)
+        return Object.values(steps);
+      const key = (half) => githubKeySecretStep(t2, half, SETUP_STEPS.accessKey, [SETUP_STEPS.accessKey]);
+      return [steps.region, key("accessKeyId"), key("secretAccessKey")];
+    })
   };
 }
 function setupWorkflow(target, options2 = {}) {
@@ -88767,7 +89024,7 @@ function setupWorkflow(target, options2 = {}) {
     ...s3.secrets
   ]);
 }
-var SETUP_STEPS, userMade, setup;
+var verifyTimeout, SETUP_STEPS, userMade, setup;
 var init_setup = __esm({
   "../../packages/creds/dist/workflows/setup.js"() {
     "use strict";
@@ -88778,6 +89035,9 @@ var init_setup = __esm({
     init_env();
     init_preflight2();
     init_secrets();
+    init_github_held_key();
+    init_no_store();
+    verifyTimeout = (options2) => options2.verifyTimeoutMs ? { verifyTimeoutMs: options2.verifyTimeoutMs } : {};
     SETUP_STEPS = {
       writeAccess: "github-write-access",
       user: "iam-user",
@@ -88791,7 +89051,7 @@ var init_setup = __esm({
     setup = {
       name: "setup",
       steps: SETUP_STEPS,
-      build: ({ target, followers, verifyTimeoutMs }) => setupWorkflow(target, { followers, ...verifyTimeoutMs ? { verifyTimeoutMs } : {} })
+      build: ({ target, followers, env: env2, verifyTimeoutMs }) => setupWorkflow(target, { followers, ...verifyTimeoutMs ? { verifyTimeoutMs } : {}, ...isStoreless(env2.store) ? { storeless: true } : {} })
     };
   }
 });
@@ -88947,7 +89207,7 @@ var init_teardown2 = __esm({
 });
 
 // ../../packages/creds/dist/workflows/drain.js
-import { setTimeout as sleep6 } from "node:timers/promises";
+import { setTimeout as sleep7 } from "node:timers/promises";
 async function repositoriesOf(ctx, targets) {
   const out = /* @__PURE__ */ new Set();
   for (const t2 of targets) {
@@ -89023,17 +89283,17 @@ function drainStep(targets, options2) {
         }
         const names = live.map((r6) => `${runLabel(r6)} (${r6.status.replace("_", " ")})`).join(", ");
         if (elapsed >= bound) {
-          throw new CredsError(`${live.length} workflow run(s) that started before the secrets switched at ${switchedAt} are still going after ${seconds(elapsed / scale)}: ${names}`, {
+          throw new CredsError(`${live.length} workflow run(s) that started before the secrets switched at ${switchedAt} are still going after ${seconds2(elapsed / scale)}: ${names}`, {
             code: "DRAIN_TIMEOUT",
             hint: "they still use the old key, which stays Active; when they have finished (or you cancelled them), continue with `creds run rotate --resume` (it waits again, up to --drain-timeout); `--resume --drain-timeout 0` retires the old key without waiting"
           });
         }
-        ctx.progress(`waiting for ${live.length} workflow run(s) that started before the switch: ${names} (${seconds(elapsed / scale)} of ${seconds(options2.timeoutMs)})`, {
+        ctx.progress(`waiting for ${live.length} workflow run(s) that started before the switch: ${names} (${seconds2(elapsed / scale)} of ${seconds2(options2.timeoutMs)})`, {
           runs: live.map((r6) => ({ id: r6.id, repository: r6.repository, name: r6.name, runNumber: r6.runNumber, status: r6.status })),
           elapsedMs: elapsed,
           timeoutMs: bound
         });
-        await sleep6(Math.max(1, Math.min(gap * scale, bound - elapsed)), void 0, { signal: ctx.signal });
+        await sleep7(Math.max(1, Math.min(gap * scale, bound - elapsed)), void 0, { signal: ctx.signal });
         gap = Math.min(POLL_MAX_MS, gap * 1.5);
       }
     }
@@ -89069,7 +89329,7 @@ function oldKeyUnusedStep(options2) {
     }
   };
 }
-var DEFAULT_DRAIN_TIMEOUT_MS, POLL_FIRST_MS, POLL_MAX_MS, LAST_USED_MARGIN_MS, seconds, runLabel;
+var DEFAULT_DRAIN_TIMEOUT_MS, POLL_FIRST_MS, POLL_MAX_MS, LAST_USED_MARGIN_MS, seconds2, runLabel;
 var init_drain = __esm({
   "../../packages/creds/dist/workflows/drain.js"() {
     "use strict";
@@ -89080,7 +89340,7 @@ var init_drain = __esm({
     POLL_FIRST_MS = 2e3;
     POLL_MAX_MS = 15e3;
     LAST_USED_MARGIN_MS = 2e3;
-    seconds = (ms) => ms >= 12e4 ? `${Math.round(ms / 6e4)} min` : `${Math.round(ms / 1e3)} s`;
+    seconds2 = (ms) => ms >= 12e4 ? `${Math.round(ms / 6e4)} min` : `${Math.round(ms / 1e3)} s`;
     runLabel = (r6) => `${r6.repository} "${r6.name}" #${r6.runNumber}`;
   }
 });
@@ -89118,6 +89378,8 @@ async function oldKeyOf(target, env2, run2) {
   const recorded = rotationOldKey(run2);
   if (recorded)
     return recorded;
+  if (isStoreless(env2.store))
+    return storelessOldKey(target, env2);
   const current = await env2.store.get(storeNames(target).current);
   if (!current) {
     throw new CredsError(`the ${env2.store.type} key store holds no key for ${target.name}, so there is nothing to rotate`, {
@@ -89126,6 +89388,24 @@ async function oldKeyOf(target, env2, run2) {
     });
   }
   return current.accessKeyId;
+}
+async function storelessOldKey(target, env2) {
+  const { userName } = keyRouteIam(target, rotate.name);
+  const { iam: iam2 } = env2.aws;
+  const keys = await getUser(iam2, userName) ? await listAccessKeys(iam2, userName) : [];
+  if (keys.length === 0) {
+    throw new CredsError(`IAM user ${userName} has no access key, so there is nothing to rotate`, { code: "KEY_NOT_IN_STORE", hint: "run creds run setup first (it makes the key)" });
+  }
+  if (keys.length === 1)
+    return keys[0].accessKeyId;
+  const marker = tagValue(await listUserTags(iam2, userName), TAGS.keyPending);
+  const before = keys.filter((k6) => marker?.split(" ").includes(k6.accessKeyId));
+  if (before.length === 1)
+    return before[0].accessKeyId;
+  throw new CredsError(`IAM user ${userName} has 2 access keys and no rotation of creds' is recorded on it (${TAGS.keyPending}): one of them is not creds'`, {
+    code: "TOO_MANY_KEYS",
+    hint: `delete the key you no longer use (aws iam delete-access-key --user-name ${userName} --access-key-id ID), then run again; creds does not delete keys it did not make`
+  });
 }
 function rotateWorkflow(target, oldKeyId, options2 = {}) {
   const { userName } = keyRouteIam(target, rotate.name);
@@ -89141,28 +89421,46 @@ function rotateWorkflow(target, oldKeyId, options2 = {}) {
       return undo(ctx, output3);
     }
   });
-  const newKey = accessKeyStep({
+  const group4 = keyGroup(target, options2.followers);
+  const storeless = options2.storeless === true;
+  const newKey = storeless ? githubKeyStep({
     id: ROTATE_STEPS.newKey,
     dependsOn: [...KEY_PREFLIGHT, ROTATE_STEPS.begin],
     userName,
-    storeName: names.next,
-    region: target.region,
-    note: `GitHub Actions of ${describeRepo(target)} (rotation)`,
-    knownKeyIds: [oldKeyId]
-  });
-  const secrets = keyGroup(target, options2.followers).flatMap((t2) => {
+    targets: group4,
+    keepKeyIds: [oldKeyId],
+    keepMarker: true,
+    title: `Make a new access key for ${userName}, verify it and write it to GitHub (no store)`,
+    ...options2.verifyTimeoutMs ? { verifyTimeoutMs: options2.verifyTimeoutMs } : {}
+  }) : storedNewKey();
+  function storedNewKey() {
+    const step = accessKeyStep({
+      id: ROTATE_STEPS.newKey,
+      dependsOn: [...KEY_PREFLIGHT, ROTATE_STEPS.begin],
+      userName,
+      storeName: names.next,
+      region: target.region,
+      note: `GitHub Actions of ${describeRepo(target)} (rotation)`,
+      knownKeyIds: [oldKeyId]
+    });
+    return guard(step, (ctx, output3) => step.undo(ctx, output3));
+  }
+  const secrets = group4.flatMap((t2) => {
+    if (storeless) {
+      return ["accessKeyId", "secretAccessKey"].map((which) => githubKeySecretStep(t2, which, ROTATE_STEPS.newKey, [ROTATE_STEPS.verify]));
+    }
     const fresh = secretSteps(t2, { storeName: names.next, dependsOn: [ROTATE_STEPS.verify], regionDependsOn: [], unpaced: true });
     const old = secretSteps(t2, { storeName: names.current, dependsOn: [], regionDependsOn: [] });
     return ["accessKeyId", "secretAccessKey"].map((which) => guard(fresh[which], (ctx) => old[which].apply(ctx)));
   });
-  const verify = verifyKeyStep({
+  const verify = storeless ? githubKeyVerifyStep(ROTATE_STEPS.verify, ROTATE_STEPS.newKey) : verifyKeyStep({
     id: ROTATE_STEPS.verify,
     dependsOn: [ROTATE_STEPS.newKey],
     storeName: names.next,
     userName,
     ...options2.verifyTimeoutMs ? { timeoutMs: options2.verifyTimeoutMs } : {}
   });
-  const drain = drainStep(keyGroup(target, options2.followers), {
+  const drain = drainStep(group4, {
     id: ROTATE_STEPS.drain,
     switchSteps: secrets.map((s3) => s3.id),
     timeoutMs: options2.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS
@@ -89187,7 +89485,10 @@ function rotateWorkflow(target, oldKeyId, options2 = {}) {
     title: `Delete the old access key of ${userName}`,
     dependsOn: [ROTATE_STEPS.deactivateOld],
     async apply(ctx) {
-      return { accessKeyId: oldKeyId, deleted: await deleteAccessKey(ctx.env.aws.iam, userName, oldKeyId) };
+      const deleted = await deleteAccessKey(ctx.env.aws.iam, userName, oldKeyId);
+      if (storeless && await getUser(ctx.env.aws.iam, userName))
+        await untagPrincipal(ctx.env.aws.iam, iamUser(userName), [TAGS.keyPending]);
+      return { accessKeyId: oldKeyId, deleted };
     }
   };
   const promote = {
@@ -89195,6 +89496,8 @@ function rotateWorkflow(target, oldKeyId, options2 = {}) {
     title: `Keep the new key as ${names.current} in the ${target.name} store entry`,
     dependsOn: [ROTATE_STEPS.deleteOld],
     async apply(ctx) {
+      if (storeless)
+        return { accessKeyId: ctx.output(ROTATE_STEPS.newKey).accessKeyId };
       const { store: store2 } = ctx.env;
       const next = await store2.get(names.next);
       if (next) {
@@ -89221,7 +89524,7 @@ function rotateWorkflow(target, oldKeyId, options2 = {}) {
   return createWorkflow(rotate.name, [
     ...preflightSteps(target, options2.followers, { keys: true }),
     begin,
-    guard(newKey, (ctx, output3) => newKey.undo(ctx, output3)),
+    newKey,
     verify,
     ...secrets,
     drain,
@@ -89242,6 +89545,8 @@ var init_rotate = __esm({
     init_drain();
     init_preflight2();
     init_secrets();
+    init_github_held_key();
+    init_no_store();
     ROTATE_STEPS = {
       begin: "rotate-begin",
       newKey: "rotate-new-key",
@@ -89261,7 +89566,8 @@ var init_rotate = __esm({
           followers,
           ...verifyTimeoutMs ? { verifyTimeoutMs } : {},
           ...drainTimeoutMs !== void 0 ? { drainTimeoutMs } : {},
-          ...force ? { force } : {}
+          ...force ? { force } : {},
+          ...isStoreless(env2.store) ? { storeless: true } : {}
         });
       }
     };
@@ -90517,6 +90823,9 @@ var store = external_exports.discriminatedUnion("type", [
     type: external_exports.literal("1password"),
     vault: external_exports.string().describe("1Password vault for the API Credential items"),
     account: external_exports.string().describe("1Password account (sign-in address or id), when several are signed in").optional()
+  }).strict(),
+  external_exports.object({
+    type: external_exports.literal("none").describe("Keep no copy: the secret exists only in the run's memory and in GitHub. A key whose secret never reached GitHub is deleted and a new one made; status judges keys by IAM and the secrets' metadata alone")
   }).strict()
 ]);
 var rotation = external_exports.object({
@@ -91103,6 +91412,7 @@ function recordedConfig(run2) {
 init_dist2();
 init_dist();
 init_validate3();
+init_no_store();
 var UNIT_MS = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
 function parseDuration(text, field) {
   if (text.trim() === "0")
@@ -91114,9 +91424,11 @@ function parseDuration(text, field) {
 }
 async function keyAge(env2, storeName, now = Date.now()) {
   const stored = await env2.store.get(storeName);
-  if (!stored)
+  if (!stored && !isStoreless(env2.store))
     return void 0;
   const keys = await listAccessKeys(env2.aws.iam, keyRouteIam(env2.target, "rotate").userName);
+  if (!stored)
+    return keys.length === 1 && keys[0].createDate ? now - keys[0].createDate.getTime() : void 0;
   const created = keys.find((k6) => k6.accessKeyId === stored.accessKeyId)?.createDate;
   return created ? now - created.getTime() : void 0;
 }
@@ -91128,6 +91440,8 @@ init_dist3();
 init_env();
 init_setup();
 init_rotate();
+init_github_held_key();
+init_no_store();
 var mask = (id) => `${id.slice(0, 4)}…${id.slice(-4)}`;
 async function planTarget(internals, name, target) {
   const plan2 = { target: target.name, workflow: name, inSync: true, changes: [], errors: [], notes: [] };
@@ -91256,7 +91570,10 @@ async function keyRouteStatus(internals, target) {
     ...meta3?.updatedAt ? { updatedAt: meta3.updatedAt } : {},
     drifted: changesOf(githubStepId(kind, scope, name)).some((c6) => c6.action === "drift")
   }));
+  const storeless = isStoreless(env2.store);
   const drift = [];
+  if (storeless)
+    judgeWithoutStore(keys, secretReads, group4, user !== void 0 && ownership === "owned", drift);
   for (const step of plan2.steps) {
     if (step.error)
       drift.push(`${step.title}: could not check (${step.error.code}: ${step.error.message})`);
@@ -91273,7 +91590,7 @@ async function keyRouteStatus(internals, target) {
       drift.push(`access key ${mask(key.accessKeyId)} is older than ${internals.config.rotation.maxKeyAge}: rotate it (creds run rotate)`);
     if (key.unused)
       drift.push(`access key ${mask(key.accessKeyId)} has not been used for ${internals.config.rotation.unusedAfter}`);
-    if (!key.inStore && user && ownership === "owned")
+    if (!storeless && !key.inStore && user && ownership === "owned")
       drift.push(`access key ${mask(key.accessKeyId)} is not in the ${env2.store.type} store`);
   }
   return {
@@ -91289,14 +91606,33 @@ async function keyRouteStatus(internals, target) {
     },
     managedPolicies: iamConfig.managedPolicyArns.map((arn) => ({ arn, attached: attached.includes(arn) })),
     keys,
-    store: { type: env2.store.type, where: env2.store.describe(), holdsKey: stored !== void 0 },
+    store: { type: env2.store.type, where: env2.store.describe(), holdsKey: stored !== void 0, ...storeless ? { copy: false } : {} },
     secrets,
     drift
   };
 }
+function judgeWithoutStore(keys, reads, group4, owned, drift) {
+  const slots = keySlots(group4);
+  const metas = slots.map((s3) => reads.find((r6) => r6.name === s3.name && scopeKey(r6.scope) === scopeKey(s3.scope))?.meta);
+  const held = keyHeldByGitHub(keys.map((k6) => ({ accessKeyId: k6.accessKeyId, status: k6.status, createDate: new Date(k6.createdAt) })), metas);
+  for (const key of keys)
+    key.inGitHub = key.accessKeyId === held;
+  if (!owned || keys.length === 0)
+    return;
+  if (!held) {
+    drift.push("no store keeps a copy, and GitHub's key secrets hold none of the user's keys (missing, or written before the newest key was made): creds run setup makes a new key and writes it");
+    return;
+  }
+  for (const key of keys) {
+    if (key.accessKeyId !== held) {
+      drift.push(`access key ${mask(key.accessKeyId)} is not the one GitHub holds: a rotation did not finish; creds run rotate finishes it (drains, then retires that key)`);
+    }
+  }
+}
 
 // ../../packages/creds/dist/stores.js
 import { resolve as resolve3 } from "node:path";
+init_no_store();
 async function createStore(config2, configDir) {
   switch (config2.type) {
     case "json": {
@@ -91307,6 +91643,8 @@ async function createStore(config2, configDir) {
       const { createKeychainStore } = await import("@creds/store-keychain");
       return createKeychainStore(config2.service ? { service: config2.service } : {});
     }
+    case "none":
+      return createNoStore();
     case "1password": {
       const { createOnePasswordStore } = await import("@creds/store-1password");
       return createOnePasswordStore({ vault: config2.vault, ...config2.account ? { account: config2.account } : {} });
@@ -91547,6 +91885,7 @@ function createCreds(config2, given = {}) {
       });
     },
     async migrateStore(to) {
+      refuseStorelessMigration(config2.store.type, to.type);
       const { migrateKeys: migrateKeys2 } = await Promise.resolve().then(() => (init_dist5(), dist_exports2));
       const from = await store2();
       const target = await createStore(to, config2.dir);
@@ -91572,6 +91911,18 @@ function orgSecretHint(all, name) {
   if (group4.length < 2)
     return void 0;
   return `${group4.length} repositories of ${owner.github.owner} share IAM user ${owner.iam.userName}: one organization secret (github.org: ${owner.github.owner}, visibility: selected, repositories: [${group4.map((t2) => t2.github.repo).join(", ")}]) needs 3 writes instead of ${3 * group4.length}`;
+}
+function refuseStorelessMigration(from, to) {
+  if (from === "none") {
+    throw new ValidationError("store.type", 'is "none": it keeps no secret, so there is nothing to move out of it', {
+      hint: "set store to the new type in the config, then run creds run rotate: the new key's secret goes into the new store"
+    });
+  }
+  if (to === "none") {
+    throw new ValidationError("to.type", 'is "none": moving into it would delete the only copy of each key outside GitHub', {
+      hint: `set store: { type: "none" } in the config and run creds run rotate: the new key goes only to GitHub; then delete the old store's entries yourself`
+    });
+  }
 }
 function sharedKeySkip(target) {
   return {
@@ -91754,13 +92105,13 @@ function counts(rows, dryRun) {
 }
 function outputs(rows) {
   const names = (status) => JSON.stringify(rows.filter((r6) => r6.status === status).map((r6) => r6.target));
-  const seconds2 = (ms) => ms === void 0 ? null : Math.round(ms / 1e3);
+  const seconds3 = (ms) => ms === void 0 ? null : Math.round(ms / 1e3);
   const json2 = rows.map((r6) => ({
     target: r6.target,
     status: r6.status,
-    keyAgeBeforeSeconds: seconds2(r6.keyAgeBeforeMs),
-    keyAgeAfterSeconds: seconds2(r6.keyAgeAfterMs),
-    drainWaitSeconds: seconds2(r6.drainWaitMs),
+    keyAgeBeforeSeconds: seconds3(r6.keyAgeBeforeMs),
+    keyAgeAfterSeconds: seconds3(r6.keyAgeAfterMs),
+    drainWaitSeconds: seconds3(r6.drainWaitMs),
     resumed: r6.resumed ?? false,
     error: r6.error ?? null
   }));

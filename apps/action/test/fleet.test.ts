@@ -49,17 +49,19 @@ const table = (heading: string, rows: string[], counts: string) =>
     '',
   ].join('\n');
 
-it('rotates a fleet of 10; the one whose secret write GitHub refuses fails alone, after the other 9 finished', async () => {
+it('rotates a fleet of 10 with an App installation token; the one whose secret write GitHub refuses fails alone, after the other 9 finished', async () => {
+  const token = await w.appToken();
+  expect(token).toMatch(/^ghs_/);
   const before = new Map(REPOS.map((r) => [r, w.user(`gh-${r}`)!.accessKeys[0]!.accessKeyId]));
   // r07's key id write is refused in the middle of its rotation (403 is not retried).
   w.github.failNext({ count: 1, status: 403, method: 'PUT', path: /\/repos\/octo-org\/r07\/actions\/secrets\/AWS_ACCESS_KEY_ID$/ });
 
-  const run = await runAction({ cwd: workspace.path, env: w.env, inputs: { 'github-token': TOKEN, 'older-than': '30d', 'drain-timeout': '5m' } });
+  const run = await runAction({ cwd: workspace.path, env: w.env, inputs: { 'github-token': token, 'older-than': '30d', 'drain-timeout': '5m' } });
   console.log(`fleet-of-10 action run, job summary:\n${run.summary}`);
 
   expect(run.code).toBe(1);
   // The token is masked before anything else is printed.
-  expect(run.stdout.split('\n')[0]).toBe(`::add-mask::${TOKEN}`);
+  expect(run.stdout.split('\n')[0]).toBe(`::add-mask::${token}`);
   const r07Error = 'GITHUB_FORBIDDEN: step github-secret:repo:octo-org/r07:AWS_ACCESS_KEY_ID failed: the token may not write secret AWS_ACCESS_KEY_ID to octo-org/r07';
   expect(run.summary).toBe(
     table(
@@ -108,7 +110,7 @@ it('rotates a fleet of 10; the one whose secret write GitHub refuses fails alone
   // A CI run of r07 in progress when its secrets switch: the rotation waits for it; it finishes once the drain has seen it.
   const ci = w.github.startRun('octo-org', 'r07');
   w.github.resetLog();
-  const child = startAction({ cwd: workspace.path, env: w.env, inputs: { 'github-token': TOKEN, 'older-than': '30d' } });
+  const child = startAction({ cwd: workspace.path, env: w.env, inputs: { 'github-token': token, 'older-than': '30d' } });
   // The drain's listing of the runs in progress created by the switch has answered: it saw the run going.
   await until(() => w.github.requests.some((r) => r.method === 'GET' && /^\/repos\/octo-org\/r07\/actions\/runs\?.*status=in_progress/.test(r.path) && r.path.includes('created=')));
   w.github.finishRun('octo-org', 'r07', ci.id);
@@ -137,7 +139,9 @@ it('rotates a fleet of 10; the one whose secret write GitHub refuses fails alone
   // No secret of any key, nor the token, in anything the action printed or wrote.
   const everything = transcript.join('\n');
   for (const secret of w.iam.issuedSecrets()) expect(everything).not.toContain(secret);
-  expect(everything.replaceAll(`::add-mask::${TOKEN}`, '')).not.toContain(TOKEN);
+  expect(everything.replaceAll(`::add-mask::${token}`, '')).not.toContain(token);
+  // Every GitHub request of the rotation used the installation's token.
+  expect(w.github.installationTokens(w.installationId).map((t) => t.token)).toEqual([token]);
 }, 120_000);
 
 it('dry-run plans and writes nothing, to AWS, GitHub or the folder', async () => {

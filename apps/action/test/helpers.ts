@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createPrivateKey, createSign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -143,7 +144,13 @@ export async function world(repos: readonly string[]) {
   const github: GitHubSandbox = await startGitHubServer({
     tokens: [{ token: TOKEN }],
     repos: repos.map((name) => ({ owner: 'octo-org', name })),
+    orgs: ['octo-org'],
   });
+  // The organization's GitHub App, installed with what rotation needs.
+  const app = github.addApp({ name: 'Creds Rotator', permissions: { secrets: 'write', actions: 'read' } });
+  const { installationId } = github.addInstallation({ appId: app.appId, account: 'octo-org' });
+  /** An installation token, minted as actions/create-github-app-token does in a workflow before the action's step. */
+  const appToken = () => installationToken(github.url, app, installationId);
   /** What the job's environment gives the action: AWS keys (the SDK's default chain) and the API's URL. */
   const env = {
     AWS_ACCESS_KEY_ID: iam.admin.accessKeyId,
@@ -181,5 +188,22 @@ export async function world(repos: readonly string[]) {
     await Promise.all([iam.close(), github.close()]);
     await dir.remove();
   };
-  return { dir: dir.path, iam, github, env, setup, ageKeys, user, close };
+  return { dir: dir.path, iam, github, app, installationId, appToken, env, setup, ageKeys, user, close };
+}
+
+/**
+ * What actions/create-github-app-token does: a JWT signed with the App's key (RS256, iss = app id)
+ * exchanged for an installation token. Written here from GitHub's documentation; not product code.
+ */
+export async function installationToken(baseUrl: string, app: { appId: number; privateKeyPem: string }, installationId: number): Promise<string> {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const data = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iat: now - 60, exp: now + 540, iss: String(app.appId) })}`;
+  const jwt = `${data}.${createSign('RSA-SHA256').update(data).sign(createPrivateKey(app.privateKeyPem)).toString('base64url')}`;
+  const response = await fetch(`${baseUrl}/app/installations/${installationId}/access_tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jwt}`, accept: 'application/vnd.github+json' },
+  });
+  if (response.status !== 201) throw new Error(`installation token: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
 }
