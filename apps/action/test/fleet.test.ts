@@ -11,10 +11,10 @@ let configPath: string;
 
 beforeAll(async () => {
   w = await world(REPOS);
-  // The keys live in a JSON store outside the job's folder, as on a self-hosted runner that keeps its disk.
+  // store none: the keys' secrets live only in GitHub, as a hosted runner keeps nothing between jobs.
   store = await tempDir('creds-action-store-');
   workspace = await tempDir('creds-action-ws-');
-  const raw = fleetConfig(REPOS, { type: 'json', path: join(store.path, 'keys.json') });
+  const raw = fleetConfig(REPOS, { type: 'none' });
   configPath = join(workspace.path, 'creds.config.json');
   writeFileSync(configPath, JSON.stringify(raw, null, 2));
   await w.setup(raw, store.path);
@@ -62,7 +62,8 @@ it('rotates a fleet of 10 with an App installation token; the one whose secret w
   expect(run.code).toBe(1);
   // The token is masked before anything else is printed.
   expect(run.stdout.split('\n')[0]).toBe(`::add-mask::${token}`);
-  const r07Error = 'GITHUB_FORBIDDEN: step github-secret:repo:octo-org/r07:AWS_ACCESS_KEY_ID failed: the token may not write secret AWS_ACCESS_KEY_ID to octo-org/r07';
+  // With store none one step makes the key, verifies it and writes it to the secrets.
+  const r07Error = 'GITHUB_FORBIDDEN: step rotate-new-key failed: the token may not write secret AWS_ACCESS_KEY_ID to octo-org/r07';
   expect(run.summary).toBe(
     table(
       '## creds rotate',
@@ -147,7 +148,7 @@ it('rotates a fleet of 10 with an App installation token; the one whose secret w
 it('dry-run plans and writes nothing, to AWS, GitHub or the folder', async () => {
   const ws = await tempDir('creds-action-dry-');
   try {
-    writeFileSync(join(ws.path, 'creds.config.json'), JSON.stringify(fleetConfig(REPOS, { type: 'json', path: join(store.path, 'keys.json') })));
+    writeFileSync(join(ws.path, 'creds.config.json'), JSON.stringify(fleetConfig(REPOS, { type: 'none' })));
     w.ageKeys(['gh-r03'], 40);
     w.github.resetLog();
     const iamWritesBefore = w.iam.calls.writes;
