@@ -36,6 +36,8 @@ export function teardown(): void {
     rows.push([`${name}: runs that finished before the kill`, String(f.completedBeforeKill ?? 0), '—']);
     rows.push([`${name}: rollbacks leaving nothing`, `${f.rollbacksClean ?? 0} / ${f.killPoints ?? 0}`, 'all']);
   }
+  const repair = figures['repair-store-none'];
+  if (repair) rows.push(['store none, run again with no journal: kill points / converged', `${repair.killPoints ?? 0} / ${repair.converged ?? 0}`, 'all']);
   rows.push(['orphaned keys after resume', String(sum('orphans')), '0']);
   rows.push(['max keys per user seen', String(max('maxKeys')), '≤ 2']);
   rows.push(['transient faults: runs (of which through the CLI)', `${sum('faultRuns')} (${sum('faultRunsCli')})`, '≥ 50']);

@@ -12,16 +12,18 @@ const num = (name: string, fallback: number) => {
  * run's end state with no orphaned key and never more than 2 keys, and rollback must leave nothing.
  * CREDS_RELIABILITY_SEED replays the random kill times; CREDS_RELIABILITY_RANDOM_KILLS sets how many.
  */
-export function crashMatrixTest(workflow: Workflow): void {
+export function crashMatrixTest(workflow: Workflow, { store = 'json' }: Pick<MatrixOptions, 'store'> = {}): void {
   const figures: Figures = {};
+  const name = store === 'json' ? workflow : `${workflow}-store-none`;
   const options: MatrixOptions = {
+    store,
     latencyMs: num('CREDS_RELIABILITY_LATENCY_MS', 120),
     randomKills: num('CREDS_RELIABILITY_RANDOM_KILLS', 4),
     concurrency: num('CREDS_RELIABILITY_CONCURRENCY', 3),
     seed: num('CREDS_RELIABILITY_SEED', Math.floor(Math.random() * 2 ** 31)),
   };
 
-  it(`${workflow}: SIGKILL at every step boundary, mid-step and at random times; --resume converges; rollback leaves nothing`, async () => {
+  it(`${name}: SIGKILL at every step boundary, mid-step and at random times; --resume converges; rollback leaves nothing`, async () => {
     const { reference, results } = await crashMatrix(workflow, options);
     const failed = (r: PointResult) => !r.converged || r.rollbackExits.some((c) => c !== 0) || r.leftovers.length > 0;
     Object.assign(figures, {
@@ -46,7 +48,7 @@ export function crashMatrixTest(workflow: Workflow): void {
 
   afterAll(() => {
     const scan = scanSecrets();
-    writeFigures(`crash-${workflow}`, { ...figures, scannedBytes: scan.bytes, scannedSecrets: scan.secrets, secretHits: scan.hits.length });
+    writeFigures(`crash-${name}`, { ...figures, scannedBytes: scan.bytes, scannedSecrets: scan.secrets, secretHits: scan.hits.length });
     expect(scan.hits).toEqual([]);
   });
 }

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { type CliResult, ndjson, pool, runCli, seeded, spawnCli } from './cli.js';
 import { journalSize, readJournal, watchJournal } from './journal.js';
 import { collectWorld } from './report.js';
-import { createWorld, leftovers, type NormalizedState, normalizedState, orphanKeys, sampleKeys, setLatency, type World } from './world.js';
+import { CONFIG, createWorld, leftovers, type NormalizedState, normalizedState, orphanKeys, sampleKeys, setLatency, type World } from './world.js';
 
 export type Workflow = 'setup' | 'rotate' | 'teardown';
 
@@ -36,6 +36,8 @@ export interface PointResult {
 }
 
 export interface MatrixOptions {
+  /** The key store of the world's config: json (the default) or none (GitHub holds the only copy). */
+  store?: 'json' | 'none';
   latencyMs: number;
   randomKills: number;
   concurrency: number;
@@ -53,8 +55,8 @@ async function cli(world: World, args: string[]): Promise<CliResult> {
 }
 
 /** A world after an uninterrupted `creds run setup`, kept as a folder to copy for each kill point. */
-export async function prepareTemplate(workflow: Workflow): Promise<World> {
-  const world = await createWorld();
+export async function prepareTemplate(workflow: Workflow, store: MatrixOptions['store'] = 'json'): Promise<World> {
+  const world = await createWorld({ config: { ...CONFIG, store: { type: store } } });
   if (workflow !== 'setup') {
     const r = await cli(world, ['run', 'setup', '--yes']);
     if (!ok(r)) throw new Error(`template setup failed (${r.code}):\n${r.stderr}`);
@@ -119,32 +121,39 @@ export function killPoints(steps: string[], durations: Map<string, number>, tota
   return points;
 }
 
+/**
+ * Starts `creds run <workflow>` with latency on and SIGKILLs it at the trigger (a journal entry, or
+ * a time); latency is off again when it returns. The keys per user are sampled throughout.
+ */
+export async function runAndKill(world: World, workflow: Workflow, trigger: Trigger, latencyMs: number) {
+  setLatency(world, latencyMs);
+  const offset = journalSize(world.journal);
+  const child = spawnCli(['run', workflow, '--yes', '--json'], { cwd: world.dir, env: world.env });
+  const kill = () => child.kill('SIGKILL');
+  const timers: NodeJS.Timeout[] = [];
+  const watcher =
+    trigger.kind === 'entry'
+      ? watchJournal(
+          world.journal,
+          offset,
+          (e) => e.type === trigger.type && e.stepId === trigger.stepId,
+          () => (trigger.delayMs > 0 ? timers.push(setTimeout(kill, trigger.delayMs)) : kill()),
+        )
+      : undefined;
+  if (trigger.kind === 'time') timers.push(setTimeout(kill, trigger.ms));
+  const first = await sampleKeys(world, () => child.result);
+  watcher?.stop();
+  for (const t of timers) clearTimeout(t);
+  setLatency(world, 0);
+  return { first, offset, killed: first.value.signal === 'SIGKILL' };
+}
+
 /** One kill point: run with latency, SIGKILL at the trigger, resume, compare, roll back. */
 export async function runPoint(workflow: Workflow, template: string, expected: NormalizedState, point: KillPoint, latencyMs: number): Promise<PointResult> {
   const world = await createWorld({ template });
   try {
-    setLatency(world, latencyMs);
-    const offset = journalSize(world.journal);
-    const child = spawnCli(['run', workflow, '--yes', '--json'], { cwd: world.dir, env: world.env });
-    const kill = () => child.kill('SIGKILL');
-    const timers: NodeJS.Timeout[] = [];
-    const { trigger } = point;
-    const watcher =
-      trigger.kind === 'entry'
-        ? watchJournal(
-            world.journal,
-            offset,
-            (e) => e.type === trigger.type && e.stepId === trigger.stepId,
-            () => (trigger.delayMs > 0 ? timers.push(setTimeout(kill, trigger.delayMs)) : kill()),
-          )
-        : undefined;
-    if (trigger.kind === 'time') timers.push(setTimeout(kill, trigger.ms));
-    const first = await sampleKeys(world, () => child.result);
-    watcher?.stop();
-    for (const t of timers) clearTimeout(t);
-    const killed = first.value.signal === 'SIGKILL';
+    const { first, offset, killed } = await runAndKill(world, workflow, point.trigger, latencyMs);
 
-    setLatency(world, 0);
     const entries = readJournal(world.journal, offset);
     const hasRun = entries.some((e) => e.type === 'run-started');
     const finished = entries.some((e) => e.type === 'run-finished');
@@ -199,7 +208,7 @@ export async function runPoint(workflow: Workflow, template: string, expected: N
 
 /** The whole matrix for one workflow. */
 export async function crashMatrix(workflow: Workflow, options: MatrixOptions) {
-  const template = await prepareTemplate(workflow);
+  const template = await prepareTemplate(workflow, options.store);
   try {
     const ref = await reference(workflow, template.dir, options.latencyMs);
     const points = killPoints(ref.steps, ref.durations, ref.durationMs, options);

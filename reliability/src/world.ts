@@ -120,6 +120,15 @@ export function setLatency(world: World, ms: number): void {
   world.github.setLatency(ms);
 }
 
+/** Whether the world's config keeps no copy of the key (`store: { type: "none" }`): GitHub holds the only one. */
+export function storeless(dir: string): boolean {
+  const file = join(dir, 'creds.config.json');
+  return existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { store?: { type?: string } }).store?.type === 'none';
+}
+
+/** The key GitHub's AWS_ACCESS_KEY_ID holds (store none: the key creds keeps, with no copy elsewhere). */
+const githubKeyId = (world: World, scope = SCOPE) => world.github.secretValue(scope, 'AWS_ACCESS_KEY_ID');
+
 /** The key store's entries (`.creds/keys.json`): name → access key id. */
 export function storeEntries(dir: string): Record<string, string> {
   const file = join(dir, '.creds', 'keys.json');
@@ -139,7 +148,8 @@ function storeSecrets(dir: string): Record<string, string> {
 
 /** Keys on a creds user that the store does not hold (the secret is lost: I3's orphans). */
 export function orphanKeys(world: World): string[] {
-  const held = new Set(Object.values(storeEntries(world.dir)));
+  // Store none: the only copy of a key's secret is GitHub's, so every other key is an orphan.
+  const held = new Set(storeless(world.dir) ? [githubKeyId(world)] : Object.values(storeEntries(world.dir)));
   return world.iam
     .state()
     .users.flatMap((u) => u.accessKeys.map((k) => k.accessKeyId))
@@ -163,9 +173,19 @@ export function normalizedState(world: World, scope = SCOPE) {
   const secrets = storeSecrets(world.dir);
   const names = world.github.secretNames(scope);
   const problems: string[] = [];
-  const current = entries[TARGET];
   const user = state.users.find((u) => u.userName === USER);
-  if (names.length > 0 || current) {
+  if (storeless(world.dir)) {
+    // No store: GitHub's pair must be an Active key of the user and its secret (the sandbox keeps it).
+    if (existsSync(join(world.dir, '.creds', 'keys.json'))) problems.push('store none wrote .creds/keys.json');
+    const id = githubKeyId(world, scope);
+    if (names.length > 0) {
+      const key = user?.accessKeys.find((k) => k.accessKeyId === id);
+      if (key?.status !== 'Active') problems.push(`AWS_ACCESS_KEY_ID holds ${id}, not an active key of ${USER}`);
+      else if (world.github.secretValue(scope, 'AWS_SECRET_ACCESS_KEY') !== key.secretAccessKey) problems.push('AWS_SECRET_ACCESS_KEY is not the secret of the key AWS_ACCESS_KEY_ID names');
+    }
+  }
+  const current = entries[TARGET];
+  if (!storeless(world.dir) && (names.length > 0 || current)) {
     const id = world.github.secretValue(scope, 'AWS_ACCESS_KEY_ID');
     const secret = world.github.secretValue(scope, 'AWS_SECRET_ACCESS_KEY');
     if (id !== current) problems.push(`AWS_ACCESS_KEY_ID holds ${id}, the store ${current}`);

@@ -116,6 +116,21 @@ describe('store none', () => {
     expect(status?.drift.join('\n')).toMatch(/GitHub's key secrets hold none of the user's keys/);
   });
 
+  it('targets sharing one IAM user: the key is written to every repository, and a rotation reaches them all', async () => {
+    const targets = ['api', 'web'].map((name) => ({ name, github: { owner: 'octo-org', repo: name } }));
+    for (const repo of ['api', 'web']) w.github.addRepo({ owner: 'octo-org', name: repo });
+    const { creds } = await w.creds(config({ github: undefined, targets }));
+    expect((await creds.run('setup')).map((r) => r.status)).toEqual(['succeeded', 'skipped']);
+    const pairs = () => ['api', 'web'].map((name) => w.github.secretValue({ owner: 'octo-org', repo: name }, 'AWS_SECRET_ACCESS_KEY'));
+    const secretOf = () => w.iam.state().users[0]!.accessKeys.map((k) => k.secretAccessKey);
+    expect(pairs()).toEqual([secretOf()[0], secretOf()[0]]);
+    expect((await creds.status()).flatMap((s) => s.drift)).toEqual([]);
+    await sleep(1_100);
+    expect((await creds.run('rotate', { drainTimeout: '0' }))[0]?.error).toBeUndefined();
+    expect(secretOf()).toHaveLength(1);
+    expect(pairs()).toEqual([secretOf()[0], secretOf()[0]]);
+  }, 30_000);
+
   it('store migrate to or from none is refused, naming the field and what to do instead', async () => {
     const { creds } = await w.creds(config());
     await expect(creds.migrateStore({ type: 'json' })).rejects.toThrow(/store\.type: is "none": it keeps no secret, so there is nothing to move out of it/);
@@ -128,6 +143,16 @@ describe('store none', () => {
     expect(refusal?.hint).toMatch(/creds run rotate/);
   });
 });
+
+/** Setup, then what a rotation killed after CreateAccessKey leaves: the marker naming the old key, and a new key whose secret is gone. */
+async function rotationThatLostItsKey() {
+  const { creds } = await w.creds(config());
+  await creds.run('setup');
+  const old = keys()[0]!.accessKeyId;
+  await sleep(1_100);
+  await tagPrincipal(adminIam(), iamUser('gh-demo'), { [TAGS.keyPending]: old });
+  return { old, lost: w.iam.addAccessKey('gh-demo', { ageMs: 0 }).accessKeyId };
+}
 
 describe('store none: a half-finished rotation repaired from AWS and GitHub alone (no journal)', () => {
   it('two keys, the secrets written after the newer one was made: GitHub holds it; the rotation finishes', async () => {
@@ -150,12 +175,7 @@ describe('store none: a half-finished rotation repaired from AWS and GitHub alon
   });
 
   it('two keys, the secrets older than the newer one and the marker on: its secret is lost; deleted, and a fresh key made', async () => {
-    const { creds } = await w.creds(config());
-    await creds.run('setup');
-    const old = keys()[0]!.accessKeyId;
-    await sleep(1_100);
-    await tagPrincipal(adminIam(), iamUser('gh-demo'), { [TAGS.keyPending]: old });
-    const lost = w.iam.addAccessKey('gh-demo', { ageMs: 0 }).accessKeyId;
+    const { old, lost } = await rotationThatLostItsKey();
 
     const fresh = await w.creds(config(), {}, join(w.dir, 'fresh'));
     const [result] = await fresh.creds.run('rotate', { drainTimeout: '0' });
@@ -165,6 +185,19 @@ describe('store none: a half-finished rotation repaired from AWS and GitHub alon
     expect(now).not.toContain(lost);
     expect(now).not.toContain(old);
     expect(await githubPairWorks()).toBe(now[0]);
+  });
+
+  it('setup in a fresh folder after a rotation lost its new key: deletes it, keeps the key GitHub holds, writes nothing', async () => {
+    const { old, lost } = await rotationThatLostItsKey();
+    const before = w.github.secret(repo, 'AWS_SECRET_ACCESS_KEY')?.updatedAt;
+
+    const fresh = await w.creds(config(), {}, join(w.dir, 'fresh'));
+    expect((await fresh.creds.run('setup'))[0]?.error).toBeUndefined();
+    expect(keys().map((k) => k.accessKeyId)).toEqual([old]);
+    expect(w.iam.state().users[0]?.tags.map((t) => t.Key)).not.toContain(TAGS.keyPending);
+    expect(w.github.secret(repo, 'AWS_SECRET_ACCESS_KEY')?.updatedAt).toBe(before);
+    expect(await githubPairWorks()).toBe(old);
+    expect(keys().map((k) => k.accessKeyId)).not.toContain(lost);
   });
 
   it('two keys, the newer not in GitHub and no marker: someone else\'s key, left alone and the run refused', async () => {

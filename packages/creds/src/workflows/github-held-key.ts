@@ -165,12 +165,13 @@ const SAME_SECOND_ATTEMPTS = 3;
  * The access key of a target with no store, as one step: find the key GitHub holds, or make one,
  * verify it with STS using the secret in memory, and write its id and secret to every scope, then
  * clear the key-pending marker. Rules, from AWS and GitHub alone (no journal needed):
- * 1. A key GitHub holds (keyHeldByGitHub) that is not one to keep is taken as the step's key
- *    (a re-run of setup; a run that died after its writes): nothing is written, the marker cleared.
- * 2. Otherwise a key that is neither kept nor listed by the key-pending marker was made by an
- *    interrupted attempt and its secret never reached GitHub: it is deleted (`deletedLost`).
- *    Without the marker, such a key is someone else's and stays (I4).
- * 3. Then a fresh key is made (refusing when the user already has 2), verified, and written.
+ * 1. A key that is neither kept, nor held by GitHub (keyHeldByGitHub), nor listed by the
+ *    key-pending marker was made by an interrupted attempt and its secret never reached GitHub:
+ *    it is deleted (`deletedLost`). Without the marker, such a key is someone else's and stays (I4).
+ * 2. A key GitHub holds that is not one to keep is taken as the step's key (a re-run of setup; a
+ *    run that died after its writes): nothing is written.
+ * 3. Otherwise a fresh key is made (refusing when the user already has 2), verified, and written.
+ * The marker is then cleared, unless `keepMarker` (a rotation: it names the old key until deleted).
  */
 export function githubKeyStep(opts: GitHubKeyStepOptions): Step<TargetEnv, GitHubKeyOutput> {
   const slots = keySlots(opts.targets);
@@ -185,22 +186,29 @@ export function githubKeyStep(opts: GitHubKeyStepOptions): Step<TargetEnv, GitHu
       const { iam } = ctx.env.aws;
       const v = await readHeldKeys(ctx, userName, slots);
       if (!v.userExists) throw new CredsError(`IAM user ${userName} does not exist`, { code: 'NO_SUCH_ENTITY', hint: 'create the user first (creds run setup)' });
-      const marker = async () => {
-        if (v.pendingBefore !== undefined) await untagPrincipal(iam, iamUser(userName), [TAGS.keyPending]);
-      };
-      const found = v.keys.find((k) => k.accessKeyId === v.held && !keep.has(k.accessKeyId));
-      if (found) {
-        if (!opts.keepMarker) await marker();
-        const made = ctx.recorded<GitHubKeyNote>() !== undefined;
-        if (made) ctx.progress(`GitHub already holds key ${found.accessKeyId}: an earlier attempt wrote it`);
-        return { userName, accessKeyId: found.accessKeyId, created: made, deletedLost: [], active: found.status === 'Active', written: [] };
-      }
-      const lost = v.keys.filter((k) => !keep.has(k.accessKeyId) && v.pendingBefore !== undefined && !v.pendingBefore.has(k.accessKeyId));
+      // A key neither kept, nor held by GitHub, nor listed by the marker: made by an interrupted attempt, its secret lost.
+      const lost = v.keys.filter(
+        (k) => !keep.has(k.accessKeyId) && k.accessKeyId !== v.held && v.pendingBefore !== undefined && !v.pendingBefore.has(k.accessKeyId),
+      );
       for (const k of lost) {
         ctx.progress(`deleting access key ${k.accessKeyId}: its secret never reached GitHub and no store keeps a copy`);
         await retireAccessKey(iam, userName, k.accessKeyId);
       }
       const remaining = v.keys.filter((k) => !lost.includes(k));
+      // The marker goes once the key is in GitHub, unless the step keeps it (a rotation, until its old
+      // key is deleted). Setup clears it even when an older key is left: a marker listing the keys
+      // from before may name someone else's key, and rotate takes the key the marker names as its
+      // old key to delete; two keys and no marker make rotate stop and ask instead.
+      const clearMarker = async () => {
+        if (!opts.keepMarker) await untagPrincipal(iam, iamUser(userName), [TAGS.keyPending]);
+      };
+      const found = remaining.find((k) => k.accessKeyId === v.held && !keep.has(k.accessKeyId));
+      if (found) {
+        if (v.pendingBefore !== undefined) await clearMarker();
+        const made = ctx.recorded<GitHubKeyNote>() !== undefined;
+        if (made) ctx.progress(`GitHub already holds key ${found.accessKeyId}: an earlier attempt wrote it`);
+        return { userName, accessKeyId: found.accessKeyId, created: made, deletedLost: lost.map((k) => k.accessKeyId), active: found.status === 'Active', written: [] };
+      }
       if (remaining.length >= 2) {
         const others = remaining.filter((k) => !keep.has(k.accessKeyId)).map((k) => k.accessKeyId);
         throw new CredsError(`IAM user ${userName} already has 2 access keys and GitHub's secrets hold neither as a new key (${others.join(', ')} is not creds' new key); IAM allows 2 per user`, {
@@ -235,7 +243,7 @@ export function githubKeyStep(opts: GitHubKeyStepOptions): Step<TargetEnv, GitHu
           return { scope: scopeRef(s.scope), name: s.name, existed: note?.existed[slotKey(s.scope, s.name)] ?? true, updatedAt: out.at };
         }),
       );
-      if (!opts.keepMarker) await untagPrincipal(iam, iamUser(userName), [TAGS.keyPending]);
+      await clearMarker();
       return { userName, accessKeyId: key.accessKeyId, created: true, deletedLost: lost.map((k) => k.accessKeyId), active: true, verified, written };
     },
 
