@@ -76,16 +76,11 @@ export function startAction(options: { cwd: string; inputs?: Record<string, stri
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
+  const chunks = { stdout: [] as string[], stderr: [] as string[] };
+  for (const stream of ['stdout', 'stderr'] as const) child[stream]!.setEncoding('utf8').on('data', (d: string) => chunks[stream].push(d));
   const result = new Promise<ActionRun>((done) => {
     child.on('close', async (code, signal) => {
+      const [stdout, stderr] = [chunks.stdout.join(''), chunks.stderr.join('')];
       const summary = readFileSync(summaryFile, 'utf8');
       const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
       transcript.push(stdout, stderr, summary, JSON.stringify(outputs));
