@@ -88655,25 +88655,25 @@ function githubKeyStep(opts) {
       const v2 = await readHeldKeys(ctx, userName, slots);
       if (!v2.userExists)
         throw new CredsError(`IAM user ${userName} does not exist`, { code: "NO_SUCH_ENTITY", hint: "create the user first (creds run setup)" });
-      const marker = async () => {
-        if (v2.pendingBefore !== void 0)
-          await untagPrincipal(iam2, iamUser(userName), [TAGS.keyPending]);
-      };
-      const found = v2.keys.find((k6) => k6.accessKeyId === v2.held && !keep.has(k6.accessKeyId));
-      if (found) {
-        if (!opts.keepMarker)
-          await marker();
-        const made = ctx.recorded() !== void 0;
-        if (made)
-          ctx.progress(`GitHub already holds key ${found.accessKeyId}: an earlier attempt wrote it`);
-        return { userName, accessKeyId: found.accessKeyId, created: made, deletedLost: [], active: found.status === "Active", written: [] };
-      }
-      const lost = v2.keys.filter((k6) => !keep.has(k6.accessKeyId) && v2.pendingBefore !== void 0 && !v2.pendingBefore.has(k6.accessKeyId));
+      const lost = v2.keys.filter((k6) => !keep.has(k6.accessKeyId) && k6.accessKeyId !== v2.held && v2.pendingBefore !== void 0 && !v2.pendingBefore.has(k6.accessKeyId));
       for (const k6 of lost) {
         ctx.progress(`deleting access key ${k6.accessKeyId}: its secret never reached GitHub and no store keeps a copy`);
         await retireAccessKey(iam2, userName, k6.accessKeyId);
       }
       const remaining = v2.keys.filter((k6) => !lost.includes(k6));
+      const clearMarker = async () => {
+        if (!opts.keepMarker)
+          await untagPrincipal(iam2, iamUser(userName), [TAGS.keyPending]);
+      };
+      const found = remaining.find((k6) => k6.accessKeyId === v2.held && !keep.has(k6.accessKeyId));
+      if (found) {
+        if (v2.pendingBefore !== void 0)
+          await clearMarker();
+        const made = ctx.recorded() !== void 0;
+        if (made)
+          ctx.progress(`GitHub already holds key ${found.accessKeyId}: an earlier attempt wrote it`);
+        return { userName, accessKeyId: found.accessKeyId, created: made, deletedLost: lost.map((k6) => k6.accessKeyId), active: found.status === "Active", written: [] };
+      }
       if (remaining.length >= 2) {
         const others = remaining.filter((k6) => !keep.has(k6.accessKeyId)).map((k6) => k6.accessKeyId);
         throw new CredsError(`IAM user ${userName} already has 2 access keys and GitHub's secrets hold neither as a new key (${others.join(", ")} is not creds' new key); IAM allows 2 per user`, {
@@ -88704,8 +88704,7 @@ function githubKeyStep(opts) {
         const note = ctx.recorded();
         return { scope: scopeRef(s3.scope), name: s3.name, existed: note?.existed[slotKey(s3.scope, s3.name)] ?? true, updatedAt: out.at };
       }));
-      if (!opts.keepMarker)
-        await untagPrincipal(iam2, iamUser(userName), [TAGS.keyPending]);
+      await clearMarker();
       return { userName, accessKeyId: key.accessKeyId, created: true, deletedLost: lost.map((k6) => k6.accessKeyId), active: true, verified, written };
     },
     /**
