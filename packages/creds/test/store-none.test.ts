@@ -98,6 +98,16 @@ describe('store none', () => {
     expect(w.github.secretNames(repo)).toEqual([]);
   });
 
+  it('rotate --older-than ages the user\'s one key by IAM (no store to name it)', async () => {
+    const { creds } = await w.creds(config());
+    await creds.run('setup');
+    const [young] = await creds.run('rotate', { olderThan: '1d', drainTimeout: '0' });
+    expect(young).toMatchObject({ status: 'skipped', error: { code: 'KEY_NOT_OLD' } });
+    await sleep(1_100);
+    const [old] = await creds.run('rotate', { olderThan: '1s', drainTimeout: '0' });
+    expect(old?.status).toBe('succeeded');
+  });
+
   it('status judges keys by IAM and the secrets\' metadata: a key GitHub does not hold, a secret gone', async () => {
     const { creds } = await w.creds(config());
     await creds.run('setup');
