@@ -87724,6 +87724,7 @@ var init_dist3 = __esm({
     init_step_id();
     init_preflight_step();
     init_secret_step();
+    init_shared();
     init_variable_step();
     init_token();
     init_write_secret();
@@ -88700,7 +88701,8 @@ function githubKeyStep(opts) {
       const verified = await waitForKey(ctx, key, { userName, ...opts.verifyTimeoutMs ? { timeoutMs: opts.verifyTimeoutMs } : {} });
       const written = await Promise.all(slots.map(async (s3) => {
         const value = s3.half === "accessKeyId" ? new Secret(key.accessKeyId) : key.secretAccessKey;
-        const out = await writeSecret(ctx.env.github, s3.scope, s3.name, value, { signal: ctx.signal, unpaced: true });
+        const access2 = s3.scope.kind === "org" ? await orgAccess(ctx.env.github, s3.scope, { signal: ctx.signal }) : void 0;
+        const out = await writeSecret(ctx.env.github, s3.scope, s3.name, value, { signal: ctx.signal, unpaced: true, ...access2 ? { access: access2 } : {} });
         const note = ctx.recorded();
         return { scope: scopeRef(s3.scope), name: s3.name, existed: note?.existed[slotKey(s3.scope, s3.name)] ?? true, updatedAt: out.at };
       }));

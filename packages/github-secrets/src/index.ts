@@ -20,6 +20,7 @@ export type { EnvironmentScope, OrgScope, OrgVisibility, RepoScope, ScopeRef, Se
 export { githubPreflightStep } from './steps/preflight-step.js';
 export type { GitHubPreflightOptions, GitHubPreflightOutput, MissingEnvironment } from './steps/preflight-step.js';
 export { secretStep } from './steps/secret-step.js';
+export { orgAccess } from './steps/shared.js';
 export type { SecretStepOptions, SecretStepOutput } from './steps/secret-step.js';
 export { variableStep } from './steps/variable-step.js';
 export type { VariableStepOptions, VariableStepOutput } from './steps/variable-step.js';

@@ -20,6 +20,7 @@ import {
   canonicalSecretName,
   describeScope,
   githubStepId,
+  orgAccess,
   type ScopeRef,
   type SecretScope,
   type SecretStepOutput,
@@ -238,7 +239,9 @@ export function githubKeyStep(opts: GitHubKeyStepOptions): Step<TargetEnv, GitHu
       const written = await Promise.all(
         slots.map(async (s): Promise<WrittenSecret> => {
           const value = s.half === 'accessKeyId' ? new Secret(key.accessKeyId) : key.secretAccessKey;
-          const out = await writeSecret(ctx.env.github, s.scope, s.name, value, { signal: ctx.signal, unpaced: true });
+          // An organization secret names who may use it (visibility, selected repositories) on every write.
+          const access = s.scope.kind === 'org' ? await orgAccess(ctx.env.github, s.scope, { signal: ctx.signal }) : undefined;
+          const out = await writeSecret(ctx.env.github, s.scope, s.name, value, { signal: ctx.signal, unpaced: true, ...(access ? { access } : {}) });
           const note = ctx.recorded<GitHubKeyNote>();
           return { scope: scopeRef(s.scope), name: s.name, existed: note?.existed[slotKey(s.scope, s.name)] ?? true, updatedAt: out.at };
         }),
