@@ -1,4 +1,5 @@
 import type { EngineEvent, KeyStore, Logger } from '@creds/core';
+import type { GitHubAppCredentials } from '@creds/github-secrets';
 import type { StoreConfig } from './config/schema.js';
 import type { WorkflowName } from './workflows/registry.js';
 
@@ -13,9 +14,18 @@ export interface AwsOptions {
   endpoints?: { iam?: string; sts?: string };
 }
 
+/** A GitHub App: its App ID (or client ID), its private key (never logged), optionally the installation to use. */
+export type GitHubAppOptions = GitHubAppCredentials;
+
 export interface GitHubOptions {
-  /** Token; otherwise GH_TOKEN, GITHUB_TOKEN, or `gh auth token`. */
+  /**
+   * Token; otherwise a GitHub App (`app`, else CREDS_GITHUB_APP_ID with CREDS_GITHUB_APP_PRIVATE_KEY
+   * or CREDS_GITHUB_APP_PRIVATE_KEY_FILE, else the config's `githubApp`), otherwise GH_TOKEN,
+   * GITHUB_TOKEN, or `gh auth token`.
+   */
   token?: string;
+  /** Authenticate as a GitHub App installation: installation tokens are minted, cached and refreshed. */
+  app?: GitHubAppOptions;
   /** API base URL; otherwise GITHUB_API_URL, or https://api.github.com. */
   baseUrl?: string;
   /** Real milliseconds per GitHub millisecond for rate-limit waits and write gaps (sandbox: 0.001). */
@@ -225,6 +235,8 @@ export interface OidcStatus {
 export interface TargetStatus {
   target: string;
   inSync: boolean;
+  /** How creds reaches GitHub for this target: `token (GH_TOKEN)`, `GitHub App 123, installation 456 (octo)`. */
+  githubAuth?: string;
   /** The key route's IAM user, policy and store: absent for a keyless-only target (no iam.userName). */
   user?: { name: string; exists: boolean; owned: boolean; tagDrift: string[] };
   inlinePolicy?: { name: string; state: 'in-sync' | 'missing' | 'drifted' };

@@ -1,12 +1,12 @@
 import { type AwsClients, createAwsClients } from '@creds/aws-iam';
 import { blockingRun, CredsError, createLogger, Lock, type RunRecord, rollbackOrder, rollbackTarget, ValidationError, wroteNothing } from '@creds/core';
-import { createGitHubClient, resolveGitHubToken } from '@creds/github-secrets';
 import type { BlockedTarget, Creds, CredsOptions, LockedBy, RollbackPlan, RunRefusal, TargetResult, UnlockResult, WorkflowName } from './api.js';
 import type { LoadedConfig } from './config/load.js';
 import type { TargetConfig } from './config/schema.js';
 import { runDoctor } from './doctor.js';
 import { storeNames, type TargetEnv } from './env.js';
 import { forEachTarget, outcome, runnerFor } from './fleet.js';
+import { createGitHubAccess } from './github-auth.js';
 import { summarizeRuns } from './history.js';
 import { standingOutputs } from './prior-outputs.js';
 import { recordedConfig, runConfig } from './recorded-config.js';
@@ -27,14 +27,8 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}, 
     return () => (value ??= make());
   };
   const store = once(async () => options.store ?? createStore(config.store, config.dir));
-  const github = once(async () => {
-    const resolved = options.github?.token ? undefined : await resolveGitHubToken();
-    return createGitHubClient({
-      token: options.github?.token ?? resolved!.token,
-      baseUrl: options.github?.baseUrl ?? resolved?.baseUrl ?? process.env['GITHUB_API_URL'] ?? 'https://api.github.com',
-      ...(options.github?.timeScale !== undefined ? { timeScale: options.github.timeScale } : {}),
-    });
-  });
+  const githubAccess = createGitHubAccess(options.github, config.githubApp);
+  const github = (target?: TargetConfig) => githubAccess.client(target);
   const awsByRegion = new Map<string, AwsClients>();
   const aws = (target: TargetConfig) => {
     let clients = awsByRegion.get(target.region);
@@ -52,7 +46,7 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}, 
   const env = async (target: TargetConfig, runs: readonly RunRecord[]): Promise<TargetEnv> => ({
     target,
     aws: aws(target),
-    github: await github(),
+    github: await github(target),
     store: await store(),
     priorOutput: standingOutputs(runs),
   });
@@ -85,7 +79,7 @@ export function createInternals(config: LoadedConfig, given: CredsOptions = {}, 
     const wf = await workflow({ name: run.workflow, target: recorded.target, followers: recorded.followers, env: targetEnv, runs, run });
     return { workflow: wf, env: targetEnv };
   };
-  return { config, options, targets, store, aws, github, env, module, workflow, followersOf, recordedWorkflow };
+  return { config, options, targets, store, aws, github, githubAuth: (target) => githubAccess.describe(target), env, module, workflow, followersOf, recordedWorkflow };
 }
 
 /** Builds the front-end for a loaded config. Nothing is read or written until a method is called. */

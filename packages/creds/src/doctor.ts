@@ -79,17 +79,33 @@ export async function runDoctor(internals: DoctorParts): Promise<DoctorCheck[]> 
       }),
     );
   }
-  checks.push(
-    await check('GitHub token', async () => {
-      const github = await internals.github();
-      const user = await github.getAuthenticatedUser();
-      return `signed in as ${user.login}`;
-    }),
-  );
+  const app = first ? (await internals.github(first).catch(() => undefined))?.auth.kind === 'app' : false;
+  if (app) {
+    // An installation token has no user (GET /user answers 403 to it): each owner's installation is shown instead.
+    for (const target of targets) {
+      checks.push(
+        await check(`GitHub App (${target.name})`, async () => {
+          const github = await internals.github(target);
+          if (github.auth.kind !== 'app') return internals.githubAuth(target);
+          const access = await github.auth.access();
+          const granted = Object.entries(access.permissions).map(([name, level]) => `${name}: ${level}`).join(', ');
+          return `${await internals.githubAuth(target)}: ${access.repositorySelection === 'all' ? 'all repositories' : `repositories ${(access.repositories ?? []).join(', ')}`}; ${granted}`;
+        }),
+      );
+    }
+  } else {
+    checks.push(
+      await check('GitHub token', async () => {
+        const github = await internals.github(first);
+        const user = await github.getAuthenticatedUser();
+        return `${await internals.githubAuth(first)}, signed in as ${user.login}`;
+      }),
+    );
+  }
   for (const target of targets) {
     checks.push(
       await check(`GitHub access (${target.name})`, async () => {
-        const github = await internals.github();
+        const github = await internals.github(target);
         await github.getPublicKey(secretScope(target));
         return 'can read the public key, so it may manage the secrets';
       }),

@@ -7,6 +7,7 @@ export type {
   CredsEvent,
   CredsOptions,
   DoctorCheck,
+  GitHubAppOptions,
   GitHubOptions,
   KeyStatus,
   OidcStatus,
@@ -26,9 +27,10 @@ export { CONFIG_FILE_NAMES, ConfigError, findConfig, loadConfig, resolveConfig }
 export type { LoadedConfig } from './config/load.js';
 export { configJsonSchema, configReference } from './config/reference.js';
 export { configSchema } from './config/schema.js';
-export type { ConfigFile, OidcConfig, StoreConfig, TargetConfig } from './config/schema.js';
+export type { ConfigFile, GitHubAppConfig, OidcConfig, StoreConfig, TargetConfig } from './config/schema.js';
 export { createCreds } from './creds.js';
 export { parseDuration } from './durations.js';
+export { APP_ENV, resolveGitHubApp } from './github-auth.js';
 export { oidcSubjects } from './config/oidc.js';
 export { migrateToOidc, migrateToOidcWorkflow } from './workflows/migrate-to-oidc.js';
 export type { BuildInput, WorkflowEntry, WorkflowModule, WorkflowOptions, WorkflowRegistry } from './workflows/module.js';

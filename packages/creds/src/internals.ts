@@ -14,7 +14,10 @@ export interface CredsInternals {
   targets: TargetConfig[];
   store: () => Promise<KeyStore>;
   aws: (target: TargetConfig) => AwsClients;
-  github: () => Promise<GitHubClient>;
+  /** The GitHub client of a target (with a GitHub App, its owner's installation). */
+  github: (target?: TargetConfig) => Promise<GitHubClient>;
+  /** Which GitHub auth a target uses, without secrets. */
+  githubAuth: (target?: TargetConfig) => Promise<string>;
   env: (target: TargetConfig, runs: readonly RunRecord[]) => Promise<TargetEnv>;
   /** The registry's module of workflow `name`; an unknown name is an error naming the known ones. */
   module: (name: string) => Promise<WorkflowModule>;
@@ -27,10 +30,10 @@ export interface CredsInternals {
 }
 
 /** What reading one target needs (plan, status): where its journal is, its env and its workflows. */
-export type TargetReader = Pick<CredsInternals, 'config' | 'options' | 'env' | 'workflow'>;
+export type TargetReader = Pick<CredsInternals, 'config' | 'options' | 'env' | 'workflow' | 'githubAuth'>;
 
 /** What doctor needs: a target reader, the configured targets, and the clients and store it checks. */
-export type DoctorParts = TargetReader & Pick<CredsInternals, 'targets' | 'aws' | 'github' | 'store'>;
+export type DoctorParts = TargetReader & Pick<CredsInternals, 'targets' | 'aws' | 'github' | 'githubAuth' | 'store'>;
 
 /** What SetupGitHubRepo's operations need: the one target, its env, the store and the options. */
 export type RepoOperationParts = Pick<CredsInternals, 'targets' | 'env' | 'store' | 'options'>;

@@ -71,11 +71,12 @@ export function statusReader(internals: TargetReader): (target: TargetConfig) =>
     return { ...shared, secrets };
   };
   return async (target) => {
-    const [key, own] = await Promise.all([keyRoute(target), target.oidc ? keylessStatus(internals, target) : undefined]);
+    const [key, own, githubAuth] = await Promise.all([keyRoute(target), target.oidc ? keylessStatus(internals, target) : undefined, internals.githubAuth(target)]);
     const drift = [...(key?.drift ?? []), ...(own?.drift ?? [])];
     return {
       target: target.name,
       inSync: drift.length === 0,
+      githubAuth,
       managedPolicies: [],
       keys: [],
       secrets: [],

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
 import { isSecret, type Secret, ValidationError } from '@creds/core';
+import type { GitHubAppAuth, InstallationAccess } from './app.js';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { Octokit } from '@octokit/rest';
 import { createApi, type GitHubApi } from './api.js';
 import { type CallContext, toGitHubError } from './errors.js';
+import { checkBaseUrl, fetchWithTimeout } from './http.js';
 import type { CallOptions, RateLimitWait } from './call-options.js';
 
 export interface GitHubClientOptions {
-  token: string | Secret;
+  /** A token (classic, fine-grained, or an installation token made elsewhere); or `app`. */
+  token?: string | Secret;
+  /**
+   * An installation of a GitHub App instead of a token: every request carries a current token of
+   * the installation (minted and refreshed by the app auth), and writes are paced per installation.
+   */
+  app?: { auth: GitHubAppAuth; installationId: number; account: string };
   /** `https://api.github.com` by default; GitHub Enterprise Server or the sandbox otherwise. Must be an http(s) URL. */
   baseUrl?: string;
   /** Abort a request (including reading its body) after this long; 30 s by default. */
@@ -33,9 +41,15 @@ export interface GitHubClientOptions {
   userAgent?: string;
 }
 
+/** How a client authenticates; an app installation's permissions are known without a probe. */
+export type GitHubClientAuth =
+  | { kind: 'token' }
+  | { kind: 'app'; appId: string; installationId: number; account: string; access(): Promise<InstallationAccess> };
+
 /** The client the steps use: GitHub's Actions secrets and variables API, errors mapped to GitHubError. */
 export interface GitHubClient extends GitHubApi {
   readonly baseUrl: string;
+  readonly auth: GitHubClientAuth;
   /** Real ms per GitHub ms of this client's waits (1 unless a sandbox runs on a faster clock). */
   readonly timeScale: number;
   /** The underlying Octokit (with throttling), for calls this client does not wrap. */
@@ -58,8 +72,12 @@ type LimitHandler = (retryAfter: number, options: { method: string; url: string;
  * retries never multiply.
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
-  const token = isSecret(options.token) ? options.token.reveal() : options.token;
-  const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
+  if ((options.token === undefined) === (options.app === undefined)) {
+    throw new ValidationError('github', 'give either a token or a GitHub App installation (app), not both or neither');
+  }
+  const app = options.app;
+  const token = options.token === undefined ? undefined : isSecret(options.token) ? options.token.reveal() : options.token;
+  const baseUrl = checkBaseUrl(options.baseUrl ?? app?.auth.baseUrl ?? DEFAULT_BASE_URL);
   const scale = options.timeScale ?? 1;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const rateLimitRetries = options.rateLimitRetries ?? 3;
@@ -82,8 +100,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return true;
     };
 
-  // Every client of one token (and base URL) shares the pacing of its writes, as GitHub asks.
-  const id = createHash('sha256').update(`${baseUrl}\n${token}`).digest('hex').slice(0, 16);
+  // Every client of one token (and base URL) shares the pacing of its writes, as GitHub asks; an
+  // app's installation tokens share their installation's (GitHub limits an installation as one).
+  const identity = app ? `app ${app.auth.appId} installation ${app.installationId}` : token;
+  const id = createHash('sha256').update(`${baseUrl}\n${identity}`).digest('hex').slice(0, 16);
   const pacing = writePacing({
     burst: options.writeBurst ?? 5,
     intervalMs: (options.writeIntervalMs ?? 1000) * scale,
@@ -91,7 +111,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     hourMs: 3_600_000 * scale,
   });
   const settings = (write: Bottleneck.Group) => ({
-    auth: token,
+    ...(app ? { authStrategy: installationAuth, auth: app } : { auth: token }),
     baseUrl,
     userAgent: options.userAgent ?? 'creds',
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
@@ -134,7 +154,26 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const unpaced = () => (unpacedOctokit ??= new ThrottledOctokit(settings(new Bottleneck.Group()) as ConstructorParameters<typeof ThrottledOctokit>[0]));
 
   warmFetch();
-  return { baseUrl, timeScale: scale, octokit, call, ...createApi(octokit, call, unpaced) };
+  const auth: GitHubClientAuth = app
+    ? { kind: 'app', appId: app.auth.appId, installationId: app.installationId, account: app.account, access: () => app.auth.access(app.installationId) }
+    : { kind: 'token' };
+  return { baseUrl, timeScale: scale, auth, octokit, call, ...createApi(octokit, call, unpaced) };
+}
+
+type RequestFn = ((options: Record<string, unknown>) => Promise<unknown>) & { endpoint: { merge(route: unknown, params?: unknown): Record<string, unknown> & { headers: Record<string, string> } } };
+
+/**
+ * An Octokit auth strategy that puts a current token of the installation on every request (the
+ * app auth mints it, caches it and refreshes it before it expires).
+ */
+function installationAuth(given: { auth: GitHubAppAuth; installationId: number }) {
+  const auth = async () => ({ type: 'token', tokenType: 'installation', token: await given.auth.token(given.installationId) });
+  const hook = async (request: RequestFn, route: unknown, parameters?: unknown) => {
+    const endpoint = request.endpoint.merge(route, parameters);
+    endpoint.headers.authorization = `token ${await given.auth.token(given.installationId)}`;
+    return request(endpoint);
+  };
+  return Object.assign(auth, { hook });
 }
 
 let warmed = false;
@@ -150,33 +189,6 @@ function warmFetch(): void {
     .fetch('data:,')
     .then((r) => r.arrayBuffer())
     .catch(() => undefined);
-}
-
-/** The API URL must be an http(s) URL: anything else is a mistake in the input, not a network fault. */
-function checkBaseUrl(raw: string): string {
-  const trimmed = raw.trim().replace(/\/+$/, '');
-  let url: URL | undefined;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new ValidationError('GITHUB_API_URL', `"${trimmed}" is not an http(s) URL`, {
-      hint: 'unset it for github.com, or set it to the API URL of your GitHub Enterprise Server (https://HOST/api/v3)',
-    });
-  }
-  return trimmed;
-}
-
-/** Every request, body included, is aborted after `timeoutMs`, so a hung socket cannot hang a run. */
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
-  return (input, init = {}) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    // globalThis.fetch is looked up per call so interceptors installed later (nock) see it.
-    return globalThis.fetch(input, { ...init, signal });
-  };
 }
 
 interface Pacing {

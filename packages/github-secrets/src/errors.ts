@@ -16,6 +16,11 @@ export const GitHubErrorCode = {
   tokenMissing: 'GITHUB_TOKEN_MISSING',
   tokenEmpty: 'GITHUB_TOKEN_EMPTY',
   environmentMissing: 'GITHUB_ENVIRONMENT_MISSING',
+  appKeyInvalid: 'GITHUB_APP_KEY_INVALID',
+  appAuthFailed: 'GITHUB_APP_AUTH_FAILED',
+  appNotInstalled: 'GITHUB_APP_NOT_INSTALLED',
+  appPermissionMissing: 'GITHUB_APP_PERMISSION_MISSING',
+  appRepositoryNotSelected: 'GITHUB_APP_REPOSITORY_NOT_SELECTED',
 } as const;
 
 export interface GitHubErrorOptions {

@@ -1,7 +1,10 @@
 export type { GitHubApi, PublicKey, RepoInfo, SecretMetadata, SecretPayload, VariableData } from './api.js';
+export { createGitHubAppAuth } from './app.js';
+export type { GitHubAppAuth, GitHubAppAuthOptions, GitHubAppCredentials, InstallationAccess, InstallationTarget } from './app.js';
+export { permissionLabel } from './app-permissions.js';
 export { createGitHubClient } from './client.js';
 export type { CallOptions, RateLimitWait } from './call-options.js';
-export type { GitHubClient, GitHubClientOptions } from './client.js';
+export type { GitHubClient, GitHubClientAuth, GitHubClientOptions } from './client.js';
 export { encryptSecretValue } from './encrypt.js';
 export type { GitHubEnv } from './env.js';
 export { GitHubError, GitHubErrorCode, grantHint, scrub, toGitHubError } from './errors.js';

@@ -49,6 +49,7 @@ export function statusLines(statuses: readonly TargetStatus[], c: Colors, now = 
   const ok = (good: boolean, text: string) => check(c, good, text);
   for (const s of statuses) {
     lines.push(`${s.inSync ? c.green('●') : c.red('●')} ${c.bold(s.target)} ${s.inSync ? c.green('in sync') : c.red('drifted')}`);
+    if (s.githubAuth) lines.push(`    ${c.dim(`GitHub: ${s.githubAuth}`)}`);
     const user = s.user;
     if (user) {
       lines.push(

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { CredsError, ValidationError, ValidationErrors } from '@creds/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type ParsedConfig, type RotationConfig, type StoreConfig, type TargetConfig, targetSchema } from './schema.js';
+import { configSchema, type GitHubAppConfig, type ParsedConfig, type RotationConfig, type StoreConfig, type TargetConfig, targetSchema } from './schema.js';
 import { validateTarget } from './validate.js';
 
 export const CONFIG_FILE_NAMES = ['creds.config.json', 'creds.config.yaml', 'creds.config.yml', 'creds.config.mjs'];
@@ -18,6 +18,8 @@ export interface LoadedConfig {
   targets: TargetConfig[];
   store: StoreConfig;
   rotation: RotationConfig;
+  /** GitHub App authentication, when the config names an app; `privateKeyFile` is absolute. */
+  githubApp?: GitHubAppConfig;
   /** sha256 of the validated config, recorded in the journal. */
   hash: string;
 }
@@ -145,6 +147,14 @@ export async function resolveConfig(raw: unknown, where: { path: string; dir: st
     targets,
     store: config.store,
     rotation: { maxKeyAge: '90d', unusedAfter: '30d', drainTimeout: '30m', ...config.rotation },
+    ...(config.githubApp
+      ? {
+          githubApp: {
+            ...config.githubApp,
+            ...(config.githubApp.privateKeyFile ? { privateKeyFile: resolve(where.dir, config.githubApp.privateKeyFile) } : {}),
+          },
+        }
+      : {}),
     hash,
   };
 }

@@ -141,6 +141,24 @@ const oidc = z
   .strict();
 
 /** What a target may override: every top-level field, each partially. */
+const githubApp = z
+  .object({
+    appId: z
+      .union([z.number().int().positive(), z.string().regex(/^(\d+|Iv[0-9A-Za-z.]+)$/, 'must be the App ID (digits) or the client ID (Iv…)')])
+      .describe("The GitHub App's App ID (or client ID), from the app's settings page"),
+    privateKeyFile: z
+      .string()
+      .describe('Path of the app\'s private key (.pem), relative to the config; otherwise CREDS_GITHUB_APP_PRIVATE_KEY(_FILE). Never the key itself')
+      .optional(),
+    installationId: z
+      .number()
+      .int()
+      .positive()
+      .describe("The installation to use for every target; otherwise creds asks GitHub for each owner's installation")
+      .optional(),
+  })
+  .strict();
+
 const targetOverride = z
   .object({
     name: z
@@ -165,6 +183,7 @@ export const configSchema = z
     store: store.describe('Where the secret half of each access key is kept').default({ type: 'json' }),
     rotation: rotation.partial().strict().describe('When keys count as old or unused').optional(),
     oidc: oidc.partial().strict().describe('The keyless route: an IAM role GitHub Actions assumes with its OIDC token').optional(),
+    githubApp: githubApp.describe('Authenticate to GitHub as a GitHub App installation instead of a token (the private key stays in its own file)').optional(),
     targets: z
       .array(targetOverride)
       .min(1, 'must list at least one target (or leave targets out for one repository)')
@@ -193,4 +212,5 @@ export type TargetConfig = z.output<typeof targetSchema>;
 export type StoreConfig = z.output<typeof store>;
 export type RotationConfig = z.output<typeof rotation>;
 export type OidcConfig = z.output<typeof oidc>;
+export type GitHubAppConfig = z.output<typeof githubApp>;
 export { rotation as rotationSchema };

@@ -126,7 +126,7 @@ function storeWritableStep(): Step<TargetEnv> {
 export function preflightSteps(
   target: TargetConfig,
   followers: readonly TargetConfig[] = [],
-  extra: { variables?: boolean; keys?: boolean; environments?: 'create' | 'ignore' } = {},
+  extra: { variables?: boolean; keys?: boolean; environments?: 'create' | 'ignore'; drain?: boolean } = {},
 ): Step<TargetEnv>[] {
   const group = keyGroup(target, followers);
   const orgs = [...new Set(group.flatMap((t) => (t.github.org ? [t.github.org] : [])))];
@@ -144,6 +144,8 @@ export function preflightSteps(
       orgs,
       variables: extra.variables === true || group.some((t) => t.secrets.regionAs === 'variable'),
       missingEnvironments,
+      // Waiting for workflow runs reads them ("Actions: Read-only"); a token's lack shows at the drain.
+      ...(extra.drain ? { appPermissions: { actions: 'read' as const } } : {}),
       missingEnvironmentHint:
         extra.environments === 'create'
           ? "create it under the repository's Settings → Environments, or drop github.createEnvironment: false so that setup creates it"

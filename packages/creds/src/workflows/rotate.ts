@@ -253,7 +253,7 @@ export function rotateWorkflow(target: TargetConfig, oldKeyId: string, options: 
   };
 
   return createWorkflow(rotate.name, [
-    ...preflightSteps(target, options.followers, { keys: true }),
+    ...preflightSteps(target, options.followers, { keys: true, drain: (options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) > 0 }),
     begin,
     newKey,
     verify,

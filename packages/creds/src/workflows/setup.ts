@@ -120,6 +120,8 @@ function writeAccessStep(target: TargetConfig, options: WorkflowOptions): Step<T
     async apply(ctx) {
       const written = group.every((t) => ctx.env.priorOutput?.(githubStepId('secret', secretScope(t), t.secrets.accessKeyId)) !== undefined);
       if (written) return { probed: false };
+      // A GitHub App's permissions are known: the preflight checked them against the installation's token.
+      if (ctx.env.github.auth.kind === 'app') return { probed: false, appPermissions: true };
       // A classic token with the repo scope whose user may push shows it in the repository's answer.
       const repos = ctx.output<GitHubPreflightOutput>(PREFLIGHT_STEPS.github)?.repos ?? [];
       const shown = group.every((t) => !t.github.org && repos.some((r) => r.mayWriteSecrets && r.fullName.toLowerCase() === `${t.github.owner}/${t.github.repo}`.toLowerCase()));

@@ -2,6 +2,7 @@ import type { CheckResult, Step, StepContext } from '@creds/core';
 import type { CallOptions } from '../call-options.js';
 import type { GitHubClient } from '../client.js';
 import type { GitHubEnv } from '../env.js';
+import { type Access, checkAppOrganization, checkAppPermissions, checkAppRepository, need } from '../app-permissions.js';
 import { GitHubError, GitHubErrorCode, grantHint } from '../errors.js';
 import { canonicalSecretName } from '../names.js';
 import { type EnvironmentScope, type SecretScope, scopeKey } from '../scope.js';
@@ -24,6 +25,11 @@ export interface GitHubPreflightOptions {
   missingEnvironments?: MissingEnvironment | ((scope: EnvironmentScope) => MissingEnvironment);
   /** Advice for a refused missing environment (how to create it, or let the front-end do it). */
   missingEnvironmentHint?: string;
+  /**
+   * With a GitHub App: permissions its installation must hold besides those of managing the
+   * scopes' secrets (and variables), e.g. `{ actions: 'read' }` to wait for workflow runs.
+   */
+  appPermissions?: Record<string, Access>;
   /** Secret names whose state before the run's writes the output keeps, per scope (`secrets`). */
   watch?: string[];
   dependsOn?: string[];
@@ -53,9 +59,10 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
   for (const [i, org] of (options.orgs ?? []).entries()) checkScope({ kind: 'org', org }, `orgs[${i}]`);
   const targets = [...(options.repos ?? []).map((r) => `${r.owner}/${r.repo}`), ...(options.orgs ?? []).map((o) => `organization ${o}`)];
 
-  const run = async (ctx: StepContext<Env>): Promise<GitHubPreflightOutput> => {
+  const run = async (ctx: StepContext<Env>, access: Access): Promise<GitHubPreflightOutput> => {
     const github = ctx.env.github;
     const call = callOptions(ctx);
+    const app = await checkApp(github, options, access);
     const repos: GitHubPreflightOutput['repos'] = [];
     const scopes: string[] = [];
     const missing: string[] = [];
@@ -80,6 +87,8 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
       for (const environment of r.environments ?? []) {
         const scope: EnvironmentScope = { kind: 'environment', owner: r.owner, repo: r.repo, environment };
         if (!(await environmentExists(github, scope, call))) {
+          // An app's installation shows whether it may create the environment; its answer is the clearer one.
+          if (app && missingMode(scope, options) === 'create') checkAppPermissions(app.info, app.access, { administration: 'write' });
           refuseMissing(scope, info.admin, options);
           missing.push(`${r.owner}/${r.repo}:${environment}`);
           continue;
@@ -96,9 +105,9 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
     title: options.title ?? `Check the GitHub token can manage secrets of ${targets.join(', ') || 'nothing'}`,
     readOnly: true,
     ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
-    apply: run,
+    apply: (ctx) => run(ctx, 'write'),
     async check(ctx): Promise<CheckResult> {
-      const out = await run(ctx);
+      const out = await run(ctx, 'read');
       const notes = out.scopes.map((s) => `the token can manage the secrets of ${s}`);
       for (const s of out.missingEnvironments ?? []) notes.push(`environment ${s} does not exist yet`);
       return { inSync: true, notes };
@@ -110,9 +119,13 @@ export function githubPreflightStep<Env extends GitHubEnv = GitHubEnv>(options: 
  * A missing environment stops the preflight unless the workflow may create it and GitHub does not
  * say the token may not administer the repository (`permissions.admin` of GET repository).
  */
-function refuseMissing(scope: EnvironmentScope, admin: boolean | undefined, options: GitHubPreflightOptions): void {
+function missingMode(scope: EnvironmentScope, options: GitHubPreflightOptions): MissingEnvironment {
   const given = options.missingEnvironments ?? 'refuse';
-  const mode = typeof given === 'function' ? given(scope) : given;
+  return typeof given === 'function' ? given(scope) : given;
+}
+
+function refuseMissing(scope: EnvironmentScope, admin: boolean | undefined, options: GitHubPreflightOptions): void {
+  const mode = missingMode(scope, options);
   const what = `environment ${scope.environment} in ${scope.owner}/${scope.repo}`;
   if (mode === 'refuse') {
     throw new GitHubError(`${what} does not exist`, {
@@ -127,6 +140,32 @@ function refuseMissing(scope: EnvironmentScope, admin: boolean | undefined, opti
       hint: grantHint(scope, 'administration'),
     });
   }
+}
+
+/**
+ * With a GitHub App, what its installation may do is known from its token's answer: every
+ * permission the scopes need (`access`: `write` for a run, `read` for a check) and every repository
+ * are checked before any other call, and no write probe is needed.
+ */
+async function checkApp(github: GitHubClient, options: GitHubPreflightOptions, access: Access) {
+  if (github.auth.kind !== 'app') return undefined;
+  const info = { appId: github.auth.appId, installationId: github.auth.installationId, account: github.auth.account };
+  const granted = await github.auth.access();
+  const needed: Record<string, Access> = { metadata: 'read' };
+  for (const r of options.repos ?? []) {
+    need(needed, 'secrets', access);
+    if (options.variables) need(needed, 'variables', access);
+    if (r.environments?.length) need(needed, 'environments', access);
+    checkAppRepository(info, granted, r.owner, r.repo);
+  }
+  for (const org of options.orgs ?? []) {
+    need(needed, 'organization_secrets', access);
+    if (options.variables) need(needed, 'organization_variables', access);
+    checkAppOrganization(info, org);
+  }
+  for (const [name, want] of Object.entries(options.appPermissions ?? {})) need(needed, name, want);
+  checkAppPermissions(info, granted, needed);
+  return { info, access: granted };
 }
 
 async function canManage(github: GitHubClient, scope: SecretScope, variables: boolean | undefined, call: CallOptions) {
