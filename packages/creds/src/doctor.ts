@@ -79,7 +79,8 @@ export async function runDoctor(internals: DoctorParts): Promise<DoctorCheck[]> 
       }),
     );
   }
-  const app = first ? (await internals.github(first).catch(() => undefined))?.auth.kind === 'app' : false;
+  // Which auth is in force is known without a request (describe() without a target asks GitHub nothing for an app).
+  const app = (await internals.githubAuth().catch(() => '')).startsWith('GitHub App');
   if (app) {
     // An installation token has no user (GET /user answers 403 to it): each owner's installation is shown instead.
     for (const target of targets) {

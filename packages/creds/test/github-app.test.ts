@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CredsOptions, resolveGitHubApp } from '../src/index.js';
 import { baseConfig, useWorld } from './harness.js';
 
-// creds as a GitHub App: the sandbox's App flow over HTTP, @octokit/auth-app minting installation
-// tokens per owner, the preflight reading the installation's permissions, and the key kept out of
+// creds as a GitHub App: the sandbox's App flow over HTTP, installation tokens minted per owner's
+// installation and refreshed, the preflight reading the installation's permissions, and the key kept out of
 // everything creds writes or prints.
 
 const ORG_REPOS = ['api', 'web', 'docs', 'ops'];

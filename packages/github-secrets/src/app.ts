@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { CredsError, isSecret, type Secret, ValidationError } from '@creds/core';
-import { createAppAuth } from '@octokit/auth-app';
 import { request as octokitRequest } from '@octokit/request';
+import githubAppJwt from 'universal-github-app-jwt';
 import { badResponse, GitHubErrorCode, scrub, toGitHubError } from './errors.js';
 import { checkBaseUrl, fetchWithTimeout } from './http.js';
 
@@ -36,6 +36,14 @@ export interface InstallationAccess {
   expiresAt: string;
 }
 
+interface Minted {
+  token: string;
+  /** Epoch ms: when it was asked for, and when GitHub says it expires. */
+  createdAt: number;
+  expiresAt: number;
+  access: InstallationAccess;
+}
+
 /** Where a target lives, to find the app's installation there. */
 export type InstallationTarget = { owner: string; repo: string } | { org: string };
 
@@ -52,9 +60,8 @@ export interface GitHubAppAuth {
   /** What the installation's current token may do (minting one if needed). */
   access(installationId: number): Promise<InstallationAccess>;
   /**
-   * A token of the installation with some life left: auth-app's cached one, or a fresh one when the
-   * cached one expires within the refresh margin (auth-app keeps tokens for 59 minutes whatever
-   * their expiry, so creds checks `expires_at` itself). Internal to the client; never log it.
+   * A token of the installation with some life left: the cached one, or a fresh one when the
+   * cached one expires within the refresh margin. Internal to the client; never log it.
    */
   token(installationId: number): Promise<string>;
 }
@@ -71,9 +78,12 @@ function pemOf(key: string | Secret): string {
 }
 
 /**
- * GitHub App authentication with @octokit/auth-app: JWTs signed with the app's key, installation
- * tokens minted per installation, cached and refreshed before they expire. The key is checked
- * here, before any request, and never appears in an error.
+ * GitHub App authentication: JWTs signed with the app's key (universal-github-app-jwt, the signer
+ * @octokit/auth-app uses), installation tokens minted per installation
+ * (`POST /app/installations/{id}/access_tokens`), cached and refreshed before their `expires_at`.
+ * Not @octokit/auth-app itself: its dependencies pull @octokit/request ≥ 10.0.15, whose
+ * content-type 3 needs Node 22, and its cache keeps a token 59 minutes whatever its expiry. The
+ * key is checked here, before any request, and never appears in an error.
  */
 export function createGitHubAppAuth(options: GitHubAppAuthOptions): GitHubAppAuth {
   const appId = String(options.appId).trim();
@@ -101,10 +111,13 @@ export function createGitHubAppAuth(options: GitHubAppAuthOptions): GitHubAppAut
     headers: { 'user-agent': options.userAgent ?? 'creds' },
     request: { fetch: fetchWithTimeout(options.timeoutMs ?? 30_000) },
   });
-  const auth = createAppAuth({ appId, privateKey: pem, request, log: { warn: () => {} } as never });
+  // The JWT's iss: the App ID as a number (as GitHub shows it), or the client ID.
+  const iss = /^\d+$/.test(appId) ? Number(appId) : appId;
+  const jwt = async () => (await githubAppJwt<number | string>({ id: iss, privateKey: pem })).token;
   const given = options.installationId;
   const byOwner = new Map<string, Promise<{ installationId: number; account: string }>>();
-  const access = new Map<number, InstallationAccess & { createdAt: string }>();
+  const tokens = new Map<number, Minted>();
+  const minting = new Map<number, Promise<Minted>>();
 
   /** An error of the app's own calls, with advice about the app rather than a token. */
   const appError = (error: unknown, action: string, notInstalled?: string): CredsError => {
@@ -129,29 +142,53 @@ export function createGitHubAppAuth(options: GitHubAppAuthOptions): GitHubAppAut
     return toGitHubError(error, { action });
   };
 
-  const mint = async (installationId: number, refresh: boolean) => {
-    try {
-      return await auth({ type: 'installation', installationId, ...(refresh ? { refresh: true } : {}) });
-    } catch (error) {
-      throw appError(error, `create an installation token for installation ${installationId}`, `installation ${installationId} (it does not exist, or belongs to another app)`);
+  /** One request for a new token per installation at a time; concurrent callers share it. */
+  const mint = (installationId: number): Promise<Minted> => {
+    let pending = minting.get(installationId);
+    if (!pending) {
+      pending = (async () => {
+        const createdAt = Date.now();
+        try {
+          const res = await request('POST /app/installations/{installation_id}/access_tokens', {
+            installation_id: installationId,
+            headers: { authorization: `bearer ${await jwt()}` },
+          });
+          const data = res.data as { token?: unknown; expires_at?: unknown; permissions?: unknown; repository_selection?: unknown; repositories?: unknown };
+          const expiresAt = typeof data.expires_at === 'string' ? Date.parse(data.expires_at) : Number.NaN;
+          if (typeof data.token !== 'string' || Number.isNaN(expiresAt)) throw badResponse(`create an installation token for installation ${installationId}`, 'token or expires_at is missing');
+          const repositories = Array.isArray(data.repositories) ? data.repositories.map((r: { name?: unknown }) => String(r.name)) : undefined;
+          const minted: Minted = {
+            token: data.token,
+            createdAt,
+            expiresAt,
+            access: {
+              installationId,
+              permissions: { ...((data.permissions as Record<string, string> | undefined) ?? {}) },
+              repositorySelection: data.repository_selection === 'selected' ? 'selected' : 'all',
+              ...(repositories ? { repositories } : {}),
+              expiresAt: data.expires_at as string,
+            },
+          };
+          tokens.set(installationId, minted);
+          return minted;
+        } catch (error) {
+          throw appError(error, `create an installation token for installation ${installationId}`, `installation ${installationId} (it does not exist, or belongs to another app)`);
+        }
+      })();
+      minting.set(installationId, pending);
+      pending.finally(() => minting.delete(installationId)).catch(() => undefined);
     }
+    return pending;
   };
 
-  const current = async (installationId: number) => {
-    let got = await mint(installationId, false);
-    const expires = Date.parse(got.expiresAt);
-    const life = expires - Date.parse(got.createdAt);
-    const margin = Math.min(REFRESH_MARGIN_MS * timeScale, life / 4);
-    if (!(expires - Date.now() > margin)) got = await mint(installationId, true);
-    access.set(installationId, {
-      installationId,
-      permissions: { ...(got.permissions as Record<string, string>) },
-      repositorySelection: got.repositorySelection === 'selected' ? 'selected' : 'all',
-      ...(got.repositoryNames ? { repositories: [...got.repositoryNames] } : {}),
-      expiresAt: got.expiresAt,
-      createdAt: got.createdAt,
-    });
-    return got.token;
+  /** The cached token while it has more than the margin to live (5 min, or a quarter of its life when that is less). */
+  const current = async (installationId: number): Promise<Minted> => {
+    const cached = tokens.get(installationId);
+    if (cached) {
+      const margin = Math.min(REFRESH_MARGIN_MS * timeScale, (cached.expiresAt - cached.createdAt) / 4);
+      if (cached.expiresAt - Date.now() > margin) return cached;
+    }
+    return mint(installationId);
   };
 
   return {
@@ -177,8 +214,7 @@ export function createGitHubAppAuth(options: GitHubAppAuthOptions): GitHubAppAut
               : (['GET /repos/{owner}/{repo}/installation', { owner: target.owner, repo: target.repo }] as const);
         pending = (async () => {
           try {
-            const { token } = await auth({ type: 'app' });
-            const res = await request(route, { ...params, headers: { authorization: `bearer ${token}` } });
+            const res = await request(route, { ...params, headers: { authorization: `bearer ${await jwt()}` } });
             const data = res.data as { id?: unknown; account?: { login?: unknown } | null };
             if (typeof data.id !== 'number' || typeof data.account?.login !== 'string') throw badResponse(`read GitHub App ${appId}'s installation`, 'id or account is missing');
             return { installationId: data.id, account: data.account.login };
@@ -192,10 +228,8 @@ export function createGitHubAppAuth(options: GitHubAppAuthOptions): GitHubAppAut
       return pending;
     },
     async access(installationId) {
-      await current(installationId);
-      const { createdAt: _, ...rest } = access.get(installationId)!;
-      return rest;
+      return structuredClone((await current(installationId)).access);
     },
-    token: current,
+    token: async (installationId) => (await current(installationId)).token,
   };
 }

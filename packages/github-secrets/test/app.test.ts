@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubAppAuth, createGitHubClient, type GitHubAppAuthOptions, type GitHubClient, githubPreflightStep, secretStep } from '../src/index.js';
 import { rejection, TIME_SCALE } from './helpers.js';
 
-// GitHub App authentication against the sandbox's App flow over HTTP: @octokit/auth-app makes the
+// GitHub App authentication against the sandbox's App flow over HTTP: the app auth makes the
 // JWTs and installation tokens, the client carries them, the preflight checks the installation.
 
 let gh: GitHubSandbox;
