@@ -4655,12 +4655,14 @@ var init_logger = __esm({
       "token",
       "authorization",
       "password",
+      "privateKey",
       "*.secret",
       "*.secretAccessKey",
       "*.SecretAccessKey",
       "*.token",
       "*.authorization",
       "*.password",
+      "*.privateKey",
       "headers.authorization",
       "*.headers.authorization"
     ];
@@ -34015,12 +34017,12 @@ var init_toBase64 = __esm({
 });
 
 // ../../node_modules/.pnpm/@smithy+core@3.41.1/node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
-function bindUint8ArrayBlobAdapter(toUtf83, fromUtf83, toBase643, fromBase642) {
+function bindUint8ArrayBlobAdapter(toUtf83, fromUtf83, toBase643, fromBase643) {
   return class Uint8ArrayBlobAdapter2 extends Uint8Array {
     static fromString(source, encoding = "utf-8") {
       if (typeof source === "string") {
         if (encoding === "base64") {
-          return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
+          return Uint8ArrayBlobAdapter2.mutate(fromBase643(source));
         }
         return Uint8ArrayBlobAdapter2.mutate(fromUtf83(source));
       }
@@ -61225,7 +61227,7 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, parseKnownFiles: parseKnownFiles2, getProfileName: getProfileName2 } = (init_config2(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash8, createPrivateKey, createPublicKey, sign: sign2 } = __require("node:crypto");
+    var { createHash: createHash8, createPrivateKey: createPrivateKey3, createPublicKey, sign: sign2 } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir: homedir2 } = __require("node:os");
     var { dirname: dirname7, join: join9 } = __require("node:path");
@@ -61441,7 +61443,7 @@ var require_dist_cjs11 = __commonJS({
       async generateDpop(method = "POST", endpoint3) {
         const token = await this.loadToken();
         try {
-          const privateKey = createPrivateKey({
+          const privateKey = createPrivateKey3({
             key: token.dpopKey,
             format: "pem",
             type: "sec1"
@@ -62009,7 +62011,7 @@ var require_dist_cjs16 = __commonJS({
     var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
     var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
     var { defaultProvider } = require_dist_cjs15();
-    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
+    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase643, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
     var { streamCollector: streamCollector7, NodeHttpHandler } = require_dist_cjs5();
     var { AwsQueryProtocol: AwsQueryProtocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
     var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
@@ -68735,7 +68737,7 @@ var require_dist_cjs16 = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2010-05-08",
-        base64Decoder: config2?.base64Decoder ?? fromBase642,
+        base64Decoder: config2?.base64Decoder ?? fromBase643,
         base64Encoder: config2?.base64Encoder ?? toBase643,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver5,
@@ -70658,7 +70660,7 @@ var require_dist_cjs17 = __commonJS({
     var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, resolveAwsSdkSigV4AConfig: resolveAwsSdkSigV4AConfig2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, AwsSdkSigV4ASigner: AwsSdkSigV4ASigner2, NODE_SIGV4A_CONFIG_OPTIONS: NODE_SIGV4A_CONFIG_OPTIONS2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
     var { SignatureV4MultiRegion: SignatureV4MultiRegion3 } = require_dist_cjs10();
     var { defaultProvider } = require_dist_cjs15();
-    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
+    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase643, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
     var { streamCollector: streamCollector7, NodeHttpHandler } = require_dist_cjs5();
     var { AwsQueryProtocol: AwsQueryProtocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
     var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
@@ -71896,7 +71898,7 @@ var require_dist_cjs17 = __commonJS({
     var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2011-06-15",
-        base64Decoder: config2?.base64Decoder ?? fromBase642,
+        base64Decoder: config2?.base64Decoder ?? fromBase643,
         base64Encoder: config2?.base64Encoder ?? toBase643,
         disableHostPrefix: config2?.disableHostPrefix ?? false,
         endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver5,
@@ -74381,6 +74383,1656 @@ var init_dist2 = __esm({
   }
 });
 
+// ../../node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+  if (typeof process === "object" && process.version !== void 0) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
+  }
+  return "<environment undetectable>";
+}
+var init_universal_user_agent = __esm({
+  "../../node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js"() {
+  }
+});
+
+// ../../node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js
+function lowercaseKeys(object2) {
+  if (!object2) {
+    return {};
+  }
+  return Object.keys(object2).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object2[key];
+    return newObj;
+  }, {});
+}
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+function mergeDeep(defaults, options2) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options2).forEach((key) => {
+    if (isPlainObject2(options2[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options2[key] });
+      else result[key] = mergeDeep(defaults[key], options2[key]);
+    } else {
+      Object.assign(result, { [key]: options2[key] });
+    }
+  });
+  return result;
+}
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+function merge3(defaults, route, options2) {
+  if (typeof route === "string") {
+    let [method, url2] = route.split(" ");
+    options2 = Object.assign(url2 ? { method, url: url2 } : { url: method }, options2);
+  } else {
+    options2 = Object.assign({}, route);
+  }
+  options2.headers = lowercaseKeys(options2.headers);
+  removeUndefinedProperties(options2);
+  removeUndefinedProperties(options2.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options2);
+  if (options2.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+function addQueryParameters(url2, parameters) {
+  const separator = /\?/.test(url2) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url2;
+  }
+  return url2 + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url2) {
+  const matches = url2.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a6, b6) => a6.concat(b6), []);
+}
+function omit2(object2, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object2)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object2[key];
+    }
+  }
+  return result;
+}
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c6) {
+    return "%" + c6.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k6) {
+            if (isDefined(value[k6])) {
+              result.push(encodeValue(operator, value[k6], k6));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k6) {
+            if (isDefined(value[k6])) {
+              tmp.push(encodeUnreserved(k6));
+              tmp.push(encodeValue(operator, value[k6].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl2(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_2, expression, literal2) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal2);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+function parse4(options2) {
+  let method = options2.method.toUpperCase();
+  let url2 = (options2.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options2.headers);
+  let body;
+  let parameters = omit2(options2, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url2);
+  url2 = parseUrl2(url2).expand(parameters);
+  if (!/^http/.test(url2)) {
+    url2 = options2.baseUrl + url2;
+  }
+  const omittedParameters = Object.keys(options2).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit2(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options2.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format2) => format2.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options2.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url2.endsWith("/graphql")) {
+      if (options2.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options2.mediaType.previews).map((preview) => {
+          const format2 = options2.mediaType.format ? `.${options2.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format2}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url2 = addQueryParameters(url2, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url: url2, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options2.request ? { request: options2.request } : null
+  );
+}
+function endpointWithDefaults(defaults, route, options2) {
+  return parse4(merge3(defaults, route, options2));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge3(oldDefaults, newDefaults);
+  const endpoint22 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint22, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge3.bind(null, DEFAULTS2),
+    parse: parse4
+  });
+}
+var VERSION, userAgent, DEFAULTS, urlVariableRegex, endpoint;
+var init_dist_bundle = __esm({
+  "../../node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    VERSION = "0.0.0-development";
+    userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+    DEFAULTS = {
+      method: "GET",
+      baseUrl: "https://api.github.com",
+      headers: {
+        accept: "application/vnd.github.v3+json",
+        "user-agent": userAgent
+      },
+      mediaType: {
+        format: ""
+      }
+    };
+    urlVariableRegex = /\{[^{}}]+\}/g;
+    endpoint = withDefaults(null, DEFAULTS);
+  }
+});
+
+// ../../node_modules/.pnpm/content-type@2.1.0/node_modules/content-type/dist/index.js
+var require_dist2 = __commonJS({
+  "../../node_modules/.pnpm/content-type@2.1.0/node_modules/content-type/dist/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.format = format2;
+    exports2.parse = parse6;
+    var TEXT_REGEXP = /^[\u0009\u0020-\u007e\u0080-\u00ff]*$/;
+    var TOKEN_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var QUOTE_REGEXP = /[\\"]/g;
+    var TYPE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+    var NullObject = /* @__PURE__ */ (() => {
+      const C2 = function() {
+      };
+      C2.prototype = /* @__PURE__ */ Object.create(null);
+      return C2;
+    })();
+    function format2(obj) {
+      const { type, parameters } = obj;
+      if (!type || !TYPE_REGEXP.test(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+      }
+      let result = type;
+      if (parameters) {
+        for (const param of Object.keys(parameters)) {
+          if (!TOKEN_REGEXP.test(param)) {
+            throw new TypeError(`Invalid parameter name: ${param}`);
+          }
+          result += `; ${param}=${qstring(parameters[param])}`;
+        }
+      }
+      return result;
+    }
+    function parse6(header, options2) {
+      const stopChar = options2?.comma === true ? COMMA2 : 65536;
+      const len = header.length;
+      let index = skipOWS(header, options2?.start ?? 0, len);
+      const valueStart = index;
+      index = skipValue(header, index, len, stopChar);
+      const valueEnd = trailingOWS(header, valueStart, index);
+      const type = header.slice(valueStart, valueEnd).toLowerCase();
+      if (options2?.parameters === false) {
+        return { type, index, parameters: new NullObject() };
+      }
+      return parseParameters(header, type, index, len, stopChar);
+    }
+    var SP = 32;
+    var HTAB = 9;
+    var SEMI = 59;
+    var EQ = 61;
+    var DQUOTE = 34;
+    var BSLASH = 92;
+    var COMMA2 = 44;
+    function parseParameters(header, type, index, len, stopChar) {
+      const parameters = new NullObject();
+      parameter: while (index < len) {
+        if (header.charCodeAt(index) === stopChar)
+          break;
+        index = skipOWS(header, index + 1, len);
+        const keyStart = index;
+        while (index < len) {
+          const code = header.charCodeAt(index);
+          if (code === stopChar)
+            break parameter;
+          if (code === SEMI)
+            continue parameter;
+          if (code === EQ) {
+            const keyEnd = trailingOWS(header, keyStart, index);
+            const key = header.slice(keyStart, keyEnd).toLowerCase();
+            index = skipOWS(header, index + 1, len);
+            if (index < len && header.charCodeAt(index) === DQUOTE) {
+              index++;
+              let value = "";
+              while (index < len) {
+                const code2 = header.charCodeAt(index++);
+                if (code2 === DQUOTE) {
+                  index = skipValue(header, index, len, stopChar);
+                  if (parameters[key] === void 0)
+                    parameters[key] = value;
+                  break;
+                }
+                if (code2 === BSLASH && index < len) {
+                  value += header[index++];
+                  continue;
+                }
+                value += String.fromCharCode(code2);
+              }
+              continue parameter;
+            }
+            const valueStart = index;
+            index = skipValue(header, index, len, stopChar);
+            if (parameters[key] === void 0) {
+              const valueEnd = trailingOWS(header, valueStart, index);
+              parameters[key] = header.slice(valueStart, valueEnd);
+            }
+            continue parameter;
+          }
+          index++;
+        }
+      }
+      return { type, index, parameters };
+    }
+    function skipValue(str, index, len, stopChar) {
+      while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code === SEMI || code === stopChar)
+          break;
+        index++;
+      }
+      return index;
+    }
+    function skipOWS(header, index, len) {
+      while (index < len) {
+        const char = header.charCodeAt(index);
+        if (char !== SP && char !== HTAB)
+          break;
+        index++;
+      }
+      return index;
+    }
+    function trailingOWS(header, start, end2) {
+      while (end2 > start) {
+        const char = header.charCodeAt(end2 - 1);
+        if (char !== SP && char !== HTAB)
+          break;
+        end2--;
+      }
+      return end2;
+    }
+    function qstring(str) {
+      if (TOKEN_REGEXP.test(str))
+        return str;
+      if (TEXT_REGEXP.test(str))
+        return `"${str.replace(QUOTE_REGEXP, "\\$&")}"`;
+      throw new TypeError(`Invalid parameter value: ${str}`);
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js
+var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse;
+var init_json_with_bigint = __esm({
+  "../../node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js"() {
+    intRegex = /^-?\d+$/;
+    noiseValue = /^-?\d+n+$/;
+    originalStringify = JSON.stringify;
+    originalParse = JSON.parse;
+    customFormat = /^-?\d+n$/;
+    bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+    noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+    isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
+    isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
+    stringifyIteratively = (rootValue, replacer, spaceParam) => {
+      let space = "";
+      if (typeof spaceParam === "number") {
+        space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+      } else if (typeof spaceParam === "string") {
+        space = spaceParam.slice(0, 10);
+      }
+      const isFunctionReplacer = typeof replacer === "function";
+      const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
+      const prepareVal = (parent, key, val) => {
+        const isObject3 = val !== null && typeof val === "object";
+        const hasToJSON = isObject3 && typeof val.toJSON === "function";
+        if (hasToJSON) {
+          val = val.toJSON(key);
+        }
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+        if (isNoise) return val + "n";
+        const isBigInt = typeof val === "bigint";
+        if (isBigInt) {
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return JSON.rawJSON(val.toString());
+          return val.toString() + "n";
+        }
+        if (isFunctionReplacer) {
+          val = replacer.call(parent, key, val);
+        }
+        const isPostReplacerObject = val !== null && typeof val === "object";
+        if (isPostReplacerObject) {
+          const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
+          if (isPrimitiveWrapper) {
+            val = val.valueOf();
+          }
+        }
+        return val;
+      };
+      const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+      if (isUnstringifiable(rootProcessed)) {
+        return void 0;
+      }
+      const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
+      const isRootNativeRawJSON = isRawJSON(rootProcessed);
+      if (isRootPrimitive || isRootNativeRawJSON) {
+        return originalStringify(rootProcessed);
+      }
+      const chunks = [];
+      let level = 0;
+      const stack = [
+        {
+          parent: { "": rootProcessed },
+          key: "",
+          val: rootProcessed,
+          isArray: Array.isArray(rootProcessed),
+          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+          index: 0,
+          first: true
+        }
+      ];
+      const visited = new WeakSet([rootProcessed]);
+      while (stack.length > 0) {
+        const node2 = stack[stack.length - 1];
+        if (node2.index === 0) {
+          chunks.push(node2.isArray ? "[" : "{");
+          level++;
+        }
+        let isDone = false;
+        if (node2.isArray) {
+          if (node2.index < node2.val.length) {
+            if (!node2.first) chunks.push(",");
+            if (space) chunks.push("\n" + space.repeat(level));
+            const childRaw = node2.val[node2.index];
+            const childVal = prepareVal(node2.val, String(node2.index), childRaw);
+            if (isUnstringifiable(childVal)) {
+              chunks.push("null");
+              node2.first = false;
+              node2.index++;
+            } else {
+              const isComplexObject = childVal !== null && typeof childVal === "object";
+              const isNativeRaw = isRawJSON(childVal);
+              if (isComplexObject && !isNativeRaw) {
+                if (visited.has(childVal)) {
+                  throw new TypeError("Converting circular structure to JSON");
+                }
+                visited.add(childVal);
+                stack.push({
+                  parent: node2.val,
+                  key: String(node2.index),
+                  val: childVal,
+                  isArray: Array.isArray(childVal),
+                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                  index: 0,
+                  first: true
+                });
+                node2.first = false;
+                node2.index++;
+              } else {
+                chunks.push(originalStringify(childVal));
+                node2.first = false;
+                node2.index++;
+              }
+            }
+          } else {
+            isDone = true;
+          }
+        } else {
+          while (node2.index < node2.keys.length) {
+            const k6 = node2.keys[node2.index++];
+            const isFilteredOutByArray = propertyList && !propertyList.has(k6);
+            if (isFilteredOutByArray) continue;
+            const childRaw = node2.val[k6];
+            const childVal = prepareVal(node2.val, k6, childRaw);
+            if (isUnstringifiable(childVal)) continue;
+            if (!node2.first) chunks.push(",");
+            if (space) {
+              chunks.push("\n" + space.repeat(level) + originalStringify(k6) + ": ");
+            } else {
+              chunks.push(originalStringify(k6) + ":");
+            }
+            const isComplexObject = childVal !== null && typeof childVal === "object";
+            const isNativeRaw = isRawJSON(childVal);
+            if (isComplexObject && !isNativeRaw) {
+              if (visited.has(childVal)) {
+                throw new TypeError("Converting circular structure to JSON");
+              }
+              visited.add(childVal);
+              stack.push({
+                parent: node2.val,
+                key: k6,
+                val: childVal,
+                isArray: Array.isArray(childVal),
+                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                index: 0,
+                first: true
+              });
+              node2.first = false;
+              break;
+            } else {
+              chunks.push(originalStringify(childVal));
+              node2.first = false;
+            }
+          }
+          const isNodeFullyProcessed = node2.index >= node2.keys.length && stack[stack.length - 1] === node2;
+          if (isNodeFullyProcessed) {
+            isDone = true;
+          }
+        }
+        if (isDone) {
+          level--;
+          if (!node2.first && space) chunks.push("\n" + space.repeat(level));
+          chunks.push(node2.isArray ? "]" : "}");
+          visited.delete(node2.val);
+          stack.pop();
+        }
+      }
+      return chunks.join("");
+    };
+    JSONStringify = (value, replacer, space) => {
+      try {
+        const supportsRawJSON = "rawJSON" in JSON;
+        if (supportsRawJSON) {
+          return originalStringify(
+            value,
+            (key, val) => {
+              if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+              const hasFunctionReplacer = typeof replacer === "function";
+              if (hasFunctionReplacer) return replacer(key, val);
+              const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+              if (isKeyInArrayReplacer) return val;
+              return val;
+            },
+            space
+          );
+        }
+        if (!value) return originalStringify(value, replacer, space);
+        const convertedToCustomJSON = originalStringify(
+          value,
+          (key, val) => {
+            const isNoise = typeof val === "string" && noiseValue.test(val);
+            if (isNoise) return val.toString() + "n";
+            if (typeof val === "bigint") return val.toString() + "n";
+            const hasFunctionReplacer = typeof replacer === "function";
+            if (hasFunctionReplacer) return replacer(key, val);
+            const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+            if (isKeyInArrayReplacer) return val;
+            return val;
+          },
+          space
+        );
+        const processedJSON = convertedToCustomJSON.replace(
+          bigIntsStringify,
+          "$1$2$3"
+        );
+        const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
+        return denoisedJSON;
+      } catch (error63) {
+        if (error63 instanceof RangeError) {
+          const convertedJSON = stringifyIteratively(value, replacer, space);
+          if (convertedJSON === void 0) return void 0;
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return convertedJSON;
+          const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+          return processedJSON.replace(noiseStringify, "$1$2$3");
+        }
+        throw error63;
+      }
+    };
+    featureCache = /* @__PURE__ */ new Map();
+    isContextSourceSupported = () => {
+      const parseFingerprint = JSON.parse.toString();
+      if (featureCache.has(parseFingerprint)) {
+        return featureCache.get(parseFingerprint);
+      }
+      try {
+        const result = JSON.parse(
+          "1",
+          (_2, __2, context) => !!context?.source && context.source === "1"
+        );
+        featureCache.set(parseFingerprint, result);
+        return result;
+      } catch {
+        featureCache.set(parseFingerprint, false);
+        return false;
+      }
+    };
+    convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+      const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
+      if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+      const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+      if (isNoiseValue) return value.slice(0, -1);
+      const hasUserReviver = typeof userReviver === "function";
+      if (!hasUserReviver) return value;
+      return userReviver(key, value, context);
+    };
+    JSONParseV2 = (text, reviver) => {
+      return JSON.parse(text, (key, value, context) => {
+        const isNumber = typeof value === "number";
+        const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+        const isBigNumber = isNumber && isOutOfBounds;
+        const isInt = context && intRegex.test(context.source);
+        const isBigInt = isBigNumber && isInt;
+        if (isBigInt) return BigInt(context.source);
+        const hasCustomReviver = typeof reviver === "function";
+        if (!hasCustomReviver) return value;
+        return reviver(key, value, context);
+      });
+    };
+    MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+    MAX_DIGITS = MAX_INT.length;
+    stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+    noiseValueWithQuotes = /^"-?\d+n+"$/;
+    applyReviverIteratively = (parsed, userReviver) => {
+      const rootHolder = { "": parsed };
+      const stack = [{ parent: rootHolder, key: "", visited: false }];
+      while (stack.length > 0) {
+        const node2 = stack[stack.length - 1];
+        if (!node2.visited) {
+          node2.visited = true;
+          const value = node2.parent[node2.key];
+          const isComplexObject = value !== null && typeof value === "object";
+          if (isComplexObject) {
+            const keys = Object.keys(value);
+            for (let i6 = keys.length - 1; i6 >= 0; i6--) {
+              stack.push({ parent: value, key: keys[i6], visited: false });
+            }
+          }
+        } else {
+          const { parent, key } = node2;
+          let value = parent[key];
+          if (typeof value === "string") {
+            const isCustomFormatBigInt = customFormat.test(value);
+            if (isCustomFormatBigInt) {
+              value = BigInt(value.slice(0, -1));
+            } else {
+              const isNoise = noiseValue.test(value);
+              if (isNoise) value = value.slice(0, -1);
+            }
+          }
+          const hasUserReviver = typeof userReviver === "function";
+          if (hasUserReviver) {
+            value = userReviver.call(parent, key, value);
+          }
+          const isDeleted = value === void 0;
+          if (isDeleted) {
+            delete parent[key];
+          } else {
+            parent[key] = value;
+          }
+          stack.pop();
+        }
+      }
+      return rootHolder[""];
+    };
+    serializeBigInts = (text) => {
+      return text.replace(
+        stringsOrLargeNumbers,
+        (match, digits, fractional, exponential) => {
+          const isString2 = match[0] === '"';
+          const isNoise = isString2 && noiseValueWithQuotes.test(match);
+          if (isNoise) return match.substring(0, match.length - 1) + 'n"';
+          const hasFractionalOrExponential = fractional || exponential;
+          const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+          const isStandardValue = isString2 || hasFractionalOrExponential || isLessThanMaxSafeInt;
+          if (isStandardValue) return match;
+          return '"' + match + 'n"';
+        }
+      );
+    };
+    JSONParse = (text, reviver) => {
+      if (!text) return originalParse(text, reviver);
+      try {
+        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
+        const serializedData = serializeBigInts(text);
+        return originalParse(
+          serializedData,
+          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+        );
+      } catch (error63) {
+        if (error63 instanceof RangeError) {
+          const serializedData = serializeBigInts(text);
+          const parsed = originalParse(serializedData);
+          return applyReviverIteratively(parsed, reviver);
+        }
+        throw error63;
+      }
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js
+var RequestError;
+var init_dist_src = __esm({
+  "../../node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js"() {
+    RequestError = class extends Error {
+      name;
+      /**
+       * http status code
+       */
+      status;
+      /**
+       * Request options that lead to the error.
+       */
+      request;
+      /**
+       * Response object if a response was received
+       */
+      response;
+      constructor(message, statusCode, options2) {
+        super(message, { cause: options2.cause });
+        this.name = "HttpError";
+        this.status = Number.parseInt(statusCode);
+        if (Number.isNaN(this.status)) {
+          this.status = 0;
+        }
+        if ("response" in options2) {
+          this.response = options2.response;
+        }
+        const requestCopy = Object.assign({}, options2.request);
+        if (options2.request.headers.authorization) {
+          requestCopy.headers = Object.assign({}, options2.request.headers, {
+            authorization: options2.request.headers.authorization.replace(
+              /(?<! ) .*$/,
+              " [REDACTED]"
+            )
+          });
+        }
+        requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+        this.request = requestCopy;
+      }
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/@octokit+request@10.0.14/node_modules/@octokit/request/dist-bundle/index.js
+function isPlainObject3(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject3(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error63) {
+    let message = "Unknown Error";
+    if (error63 instanceof Error) {
+      if (error63.name === "AbortError") {
+        error63.status = 500;
+        throw error63;
+      }
+      message = error63.message;
+      if (error63.name === "TypeError" && "cause" in error63) {
+        if (error63.cause instanceof Error) {
+          message = error63.cause.message;
+        } else if (typeof error63.cause === "string") {
+          message = error63.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error63;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url2 = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url: url2,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = (0, import_content_type.parse)(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v2) => JSON.stringify(v2)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  const endpoint22 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint22.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint22.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint22.parse(endpoint22.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint22,
+      defaults: withDefaults2.bind(null, endpoint22)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint22,
+    defaults: withDefaults2.bind(null, endpoint22)
+  });
+}
+var import_content_type, VERSION2, defaults_default, noop, request;
+var init_dist_bundle2 = __esm({
+  "../../node_modules/.pnpm/@octokit+request@10.0.14/node_modules/@octokit/request/dist-bundle/index.js"() {
+    init_dist_bundle();
+    init_universal_user_agent();
+    import_content_type = __toESM(require_dist2(), 1);
+    init_json_with_bigint();
+    init_dist_src();
+    VERSION2 = "10.0.14";
+    defaults_default = {
+      headers: {
+        "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
+      }
+    };
+    noop = () => "";
+    request = withDefaults2(endpoint, defaults_default);
+  }
+});
+
+// ../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/utils.js
+function isPkcs1(privateKey) {
+  return privateKey.includes("-----BEGIN RSA PRIVATE KEY-----");
+}
+function isOpenSsh(privateKey) {
+  return privateKey.includes("-----BEGIN OPENSSH PRIVATE KEY-----");
+}
+function string2ArrayBuffer(str) {
+  const buf2 = new ArrayBuffer(str.length);
+  const bufView = new Uint8Array(buf2);
+  for (let i6 = 0, strLen = str.length; i6 < strLen; i6++) {
+    bufView[i6] = str.charCodeAt(i6);
+  }
+  return buf2;
+}
+function getDERfromPEM(pem) {
+  const pemB64 = pem.trim().split("\n").slice(1, -1).join("");
+  const decoded = atob(pemB64);
+  return string2ArrayBuffer(decoded);
+}
+function getEncodedMessage(header, payload2) {
+  return `${base64encodeJSON(header)}.${base64encodeJSON(payload2)}`;
+}
+function base64encode(buffer) {
+  var binary = "";
+  var bytes = new Uint8Array(buffer);
+  var len = bytes.byteLength;
+  for (var i6 = 0; i6 < len; i6++) {
+    binary += String.fromCharCode(bytes[i6]);
+  }
+  return fromBase642(btoa(binary));
+}
+function fromBase642(base643) {
+  return base643.replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+function base64encodeJSON(obj) {
+  return fromBase642(btoa(JSON.stringify(obj)));
+}
+var init_utils4 = __esm({
+  "../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/utils.js"() {
+  }
+});
+
+// ../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/crypto-node.js
+import { subtle as subtle2 } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+function convertPrivateKey(privateKey) {
+  if (!isPkcs1(privateKey)) return privateKey;
+  return createPrivateKey(privateKey).export({
+    type: "pkcs8",
+    format: "pem"
+  });
+}
+var init_crypto_node = __esm({
+  "../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/crypto-node.js"() {
+    init_utils4();
+  }
+});
+
+// ../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/get-token.js
+async function getToken({ privateKey, payload: payload2 }) {
+  const convertedPrivateKey = convertPrivateKey(privateKey);
+  if (isPkcs1(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in PKCS#1 format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  if (isOpenSsh(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in OpenSSH format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  const algorithm = {
+    name: "RSASSA-PKCS1-v1_5",
+    hash: { name: "SHA-256" }
+  };
+  const header = { alg: "RS256", typ: "JWT" };
+  const privateKeyDER = getDERfromPEM(convertedPrivateKey);
+  const importedKey = await subtle2.importKey(
+    "pkcs8",
+    privateKeyDER,
+    algorithm,
+    false,
+    ["sign"]
+  );
+  const encodedMessage = getEncodedMessage(header, payload2);
+  const encodedMessageArrBuf = string2ArrayBuffer(encodedMessage);
+  const signatureArrBuf = await subtle2.sign(
+    algorithm.name,
+    importedKey,
+    encodedMessageArrBuf
+  );
+  const encodedSignature = base64encode(signatureArrBuf);
+  return `${encodedMessage}.${encodedSignature}`;
+}
+var init_get_token = __esm({
+  "../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/lib/get-token.js"() {
+    init_utils4();
+    init_crypto_node();
+  }
+});
+
+// ../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/index.js
+async function githubAppJwt({
+  id,
+  privateKey,
+  now = Math.floor(Date.now() / 1e3)
+}) {
+  const privateKeyWithNewlines = privateKey.replace(/\\n/g, "\n");
+  const nowWithSafetyMargin = now - 30;
+  const expiration = nowWithSafetyMargin + 60 * 10;
+  const payload2 = {
+    iat: nowWithSafetyMargin,
+    // Issued at time
+    exp: expiration,
+    iss: id
+  };
+  const token = await getToken({
+    privateKey: privateKeyWithNewlines,
+    payload: payload2
+  });
+  return {
+    appId: id,
+    expiration,
+    token
+  };
+}
+var init_universal_github_app_jwt = __esm({
+  "../../node_modules/.pnpm/universal-github-app-jwt@2.2.2/node_modules/universal-github-app-jwt/index.js"() {
+    init_get_token();
+  }
+});
+
+// ../../packages/github-secrets/dist/scope.js
+function scopeRef(scope) {
+  switch (scope.kind) {
+    case "repo":
+      return { kind: "repo", owner: scope.owner, repo: scope.repo };
+    case "environment":
+      return { kind: "environment", owner: scope.owner, repo: scope.repo, environment: scope.environment };
+    case "org":
+      return { kind: "org", org: scope.org };
+  }
+}
+function describeScope(scope) {
+  switch (scope.kind) {
+    case "repo":
+      return `${scope.owner}/${scope.repo}`;
+    case "environment":
+      return `${scope.owner}/${scope.repo} (environment ${scope.environment})`;
+    case "org":
+      return `organization ${scope.org}`;
+  }
+}
+function scopeKey(scope) {
+  switch (scope.kind) {
+    case "repo":
+      return `repo:${scope.owner}/${scope.repo}`.toLowerCase();
+    case "environment":
+      return `env:${scope.owner.toLowerCase()}/${scope.repo.toLowerCase()}:${scope.environment}`;
+    case "org":
+      return `org:${scope.org}`.toLowerCase();
+  }
+}
+function sameScope(a6, b6) {
+  return scopeKey(a6) === scopeKey(b6);
+}
+var init_scope = __esm({
+  "../../packages/github-secrets/dist/scope.js"() {
+    "use strict";
+  }
+});
+
+// ../../packages/github-secrets/dist/errors.js
+function grantHint(scope, family = "secrets") {
+  if (family === "metadata")
+    return 'give the token access to the repository (fine-grained: add it under "Repository access")';
+  if (family === "actions") {
+    return 'classic token: add the "repo" scope; fine-grained token: grant the repository permission "Actions: Read-only" (creds reads workflow runs to wait for them)';
+  }
+  if (family === "administration") {
+    return 'classic token: add the "repo" scope; fine-grained token: grant the repository permission "Administration: Read and write"; either way its user must be an admin of the repository (or create the environment under Settings → Environments and run again)';
+  }
+  const noun = family === "variables" ? "Variables" : "Secrets";
+  if (scope?.kind === "org") {
+    return `classic token: add the "admin:org" scope; fine-grained token: grant the organization permission "${noun}: Read and write"`;
+  }
+  const permission = scope?.kind === "environment" ? "Environments" : noun;
+  return `classic token: add the "repo" scope; fine-grained token: grant the repository permission "${permission}: Read and write"`;
+}
+function scrub(text, token) {
+  let out = text.replace(/\b(gh[pousr]_[A-Za-z0-9]{8,}|github_pat_[A-Za-z0-9_]{8,})/g, REDACTED);
+  if (token && token.length >= 4)
+    out = out.split(token).join(REDACTED);
+  return out;
+}
+function toGitHubError(error63, context, token) {
+  if (error63 instanceof CredsError)
+    return error63;
+  const e5 = error63 ?? {};
+  const headers = e5.response?.headers ?? {};
+  const status = typeof e5.status === "number" ? e5.status : void 0;
+  const githubSays = scrub(githubMessage(e5), token);
+  const cause = new Error(githubSays);
+  const where2 = `${context.action}`;
+  const base2 = { status, cause };
+  if (isTimeout(e5)) {
+    return new GitHubError(`GitHub did not answer in time while trying to ${where2}`, {
+      ...base2,
+      code: GitHubErrorCode.timeout,
+      retryable: true,
+      hint: "check the network and GITHUB_API_URL; creds retried a few times already"
+    });
+  }
+  if (status === void 0 || status === 500 && !e5.response) {
+    return new GitHubError(`could not reach GitHub to ${where2}: ${githubSays}`, {
+      ...base2,
+      code: GitHubErrorCode.network,
+      retryable: true,
+      hint: "check the network connection and GITHUB_API_URL, then run the command again (or resume)"
+    });
+  }
+  if (status === 401) {
+    return new GitHubError(`GitHub refused the token (401 ${githubSays || "Bad credentials"}) while trying to ${where2}`, {
+      ...base2,
+      code: GitHubErrorCode.unauthorized,
+      hint: `the token is invalid, expired or revoked: create a new one (${grantHint(context.scope, context.family)}) and set GH_TOKEN, or run "gh auth login"`
+    });
+  }
+  if (isRateLimited(status, headers, githubSays)) {
+    const retryAfterMs = retryAfter(headers);
+    const secondary = /secondary/i.test(githubSays) || headers["retry-after"] !== void 0;
+    return new GitHubError(`GitHub's ${secondary ? "secondary " : ""}rate limit stopped the attempt to ${where2}`, {
+      ...base2,
+      code: GitHubErrorCode.rateLimited,
+      retryable: secondary,
+      ...retryAfterMs === void 0 ? {} : { retryAfterMs },
+      hint: secondary ? "GitHub limits content-creating requests (about 80 a minute); wait a minute and resume" : `the token's hourly request limit is spent${resetText(headers)}; resume after that`
+    });
+  }
+  if (status === 403) {
+    const accepted = headers["x-accepted-github-permissions"] || void 0;
+    const scopes = headers["x-accepted-oauth-scopes"] || void 0;
+    const wants = [accepted && `permission ${accepted}`, scopes && `scope ${scopes}`].filter(Boolean).join(" or ");
+    return new GitHubError(`the token may not ${where2}${wants ? ` (GitHub wants ${wants})` : ""}`, {
+      ...base2,
+      code: GitHubErrorCode.forbidden,
+      ...accepted ? { acceptedPermissions: accepted } : {},
+      hint: grantHint(context.scope, context.family)
+    });
+  }
+  if (status === 404) {
+    const what = context.scope ? describeScope(context.scope) : "the resource";
+    return new GitHubError(`GitHub answered 404 Not Found when trying to ${where2}`, {
+      ...base2,
+      code: GitHubErrorCode.notFound,
+      hint: `check that ${what} exists and is spelled right; GitHub also answers 404 when the token cannot see a private repository (fine-grained tokens: add it under "Repository access")`
+    });
+  }
+  if (status === 409) {
+    return new GitHubError(`GitHub answered 409 Conflict when trying to ${where2}: ${githubSays}`, { ...base2, code: GitHubErrorCode.conflict });
+  }
+  if (status === 422 || status === 400) {
+    return new GitHubError(`GitHub rejected the request to ${where2} (${status}): ${githubSays}`, {
+      ...base2,
+      code: GitHubErrorCode.rejected,
+      hint: "check the name and value against GitHub's rules; for secrets, the value must be sealed with the current public key and sent with its key_id"
+    });
+  }
+  if (status >= 500) {
+    return new GitHubError(`GitHub failed (${status}) when trying to ${where2}, after retries`, {
+      ...base2,
+      code: GitHubErrorCode.unavailable,
+      retryable: true,
+      hint: "GitHub is having trouble (see githubstatus.com); resume in a few minutes"
+    });
+  }
+  return new GitHubError(`GitHub answered ${status} when trying to ${where2}: ${githubSays}`, { ...base2, code: "GITHUB_ERROR" });
+}
+function githubMessage(e5) {
+  const data = e5.response?.data;
+  if (data && typeof data.message === "string")
+    return data.message;
+  const message = e5.message ?? String(e5);
+  return message.replace(/ - https:\/\/docs\.github\.com\S*$/, "");
+}
+function isTimeout(e5) {
+  const names = [e5.name, e5.cause?.name];
+  return names.includes("TimeoutError") || /aborted due to timeout/i.test(e5.message ?? "");
+}
+function isRateLimited(status, headers, message) {
+  if (status === 429)
+    return true;
+  if (status !== 403)
+    return false;
+  return headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(message);
+}
+function retryAfter(headers) {
+  const after = Number(headers["retry-after"]);
+  if (Number.isFinite(after) && after > 0)
+    return after * 1e3;
+  const reset = Number(headers["x-ratelimit-reset"]);
+  if (Number.isFinite(reset) && reset > 0)
+    return Math.max(0, reset * 1e3 - Date.now());
+  return void 0;
+}
+function resetText(headers) {
+  const reset = Number(headers["x-ratelimit-reset"]);
+  return Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1e3).toISOString()}` : "";
+}
+function badResponse(action, detail) {
+  return new GitHubError(`GitHub sent an unexpected answer while trying to ${action}: ${detail}`, {
+    code: GitHubErrorCode.badResponse,
+    retryable: true,
+    hint: "a proxy or a network fault may have cut the answer; run the command again (or resume)"
+  });
+}
+var GitHubErrorCode, GitHubError;
+var init_errors9 = __esm({
+  "../../packages/github-secrets/dist/errors.js"() {
+    "use strict";
+    init_dist();
+    init_scope();
+    GitHubErrorCode = {
+      unauthorized: "GITHUB_UNAUTHORIZED",
+      forbidden: "GITHUB_FORBIDDEN",
+      notFound: "GITHUB_NOT_FOUND",
+      conflict: "GITHUB_CONFLICT",
+      rejected: "GITHUB_REJECTED",
+      rateLimited: "GITHUB_RATE_LIMITED",
+      unavailable: "GITHUB_UNAVAILABLE",
+      network: "GITHUB_NETWORK",
+      timeout: "GITHUB_TIMEOUT",
+      badResponse: "GITHUB_BAD_RESPONSE",
+      tokenMissing: "GITHUB_TOKEN_MISSING",
+      tokenEmpty: "GITHUB_TOKEN_EMPTY",
+      environmentMissing: "GITHUB_ENVIRONMENT_MISSING",
+      appKeyInvalid: "GITHUB_APP_KEY_INVALID",
+      appAuthFailed: "GITHUB_APP_AUTH_FAILED",
+      appNotInstalled: "GITHUB_APP_NOT_INSTALLED",
+      appPermissionMissing: "GITHUB_APP_PERMISSION_MISSING",
+      appRepositoryNotSelected: "GITHUB_APP_REPOSITORY_NOT_SELECTED"
+    };
+    GitHubError = class extends CredsError {
+      name = "GitHubError";
+      status;
+      acceptedPermissions;
+      constructor(message, options2) {
+        super(message, options2);
+        this.status = options2.status;
+        this.acceptedPermissions = options2.acceptedPermissions;
+      }
+    };
+  }
+});
+
+// ../../packages/github-secrets/dist/http.js
+function checkBaseUrl(raw) {
+  const trimmed = raw.trim().replace(/\/+$/, "");
+  let url2;
+  try {
+    url2 = new URL(trimmed);
+  } catch {
+    url2 = void 0;
+  }
+  if (!url2 || url2.protocol !== "https:" && url2.protocol !== "http:") {
+    throw new ValidationError("GITHUB_API_URL", `"${trimmed}" is not an http(s) URL`, {
+      hint: "unset it for github.com, or set it to the API URL of your GitHub Enterprise Server (https://HOST/api/v3)"
+    });
+  }
+  return trimmed;
+}
+function fetchWithTimeout(timeoutMs) {
+  return (input2, init = {}) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return globalThis.fetch(input2, { ...init, signal });
+  };
+}
+var init_http = __esm({
+  "../../packages/github-secrets/dist/http.js"() {
+    "use strict";
+    init_dist();
+  }
+});
+
+// ../../packages/github-secrets/dist/app.js
+import { createPrivateKey as createPrivateKey2 } from "node:crypto";
+function pemOf(key) {
+  const text = (isSecret(key) ? key.reveal() : key).trim();
+  return text.includes("\\n") && !text.includes("\n") ? text.replace(/\\n/g, "\n") : text;
+}
+function createGitHubAppAuth(options2) {
+  const appId = String(options2.appId).trim();
+  if (!APP_ID.test(appId)) {
+    throw new ValidationError("github.app.appId", `"${appId.slice(0, 40)}" is not a GitHub App ID (digits) or client ID (Iv…)`, {
+      hint: "copy the App ID from the app's settings page (GitHub → Settings → Developer settings → GitHub Apps → the app → General)"
+    });
+  }
+  const pem = pemOf(options2.privateKey);
+  try {
+    const key = createPrivateKey2(pem);
+    if (key.asymmetricKeyType !== "rsa")
+      throw new Error("not RSA");
+  } catch {
+    throw new CredsError("the GitHub App private key is not a PEM RSA private key", {
+      code: GitHubErrorCode.appKeyInvalid,
+      hint: `give the .pem file the app's settings page generated ("Generate a private key"), whole: CREDS_GITHUB_APP_PRIVATE_KEY_FILE=path, or its text in CREDS_GITHUB_APP_PRIVATE_KEY (from -----BEGIN RSA PRIVATE KEY----- to the END line)`
+    });
+  }
+  const baseUrl = checkBaseUrl(options2.baseUrl ?? "https://api.github.com");
+  const timeScale = options2.timeScale ?? 1;
+  const request2 = request.defaults({
+    baseUrl,
+    headers: { "user-agent": options2.userAgent ?? "creds" },
+    request: { fetch: fetchWithTimeout(options2.timeoutMs ?? 3e4) }
+  });
+  const iss = /^\d+$/.test(appId) ? Number(appId) : appId;
+  const jwt2 = async () => (await githubAppJwt({ id: iss, privateKey: pem })).token;
+  const given = options2.installationId;
+  const byOwner = /* @__PURE__ */ new Map();
+  const tokens = /* @__PURE__ */ new Map();
+  const minting = /* @__PURE__ */ new Map();
+  const appError = (error63, action, notInstalled) => {
+    if (error63 instanceof CredsError)
+      return error63;
+    const e5 = error63;
+    const says = scrub(String(e5.response?.data?.message ?? e5.message ?? error63).replace(/ - https:\/\/docs\.github\.com\S*$/, ""), void 0);
+    if (e5.status === 401) {
+      const clock = /claim \('(exp|iat)'\)/.test(says);
+      return new CredsError(`GitHub refused GitHub App ${appId}'s JWT (401 ${says}) while trying to ${action}`, {
+        code: GitHubErrorCode.appAuthFailed,
+        hint: clock ? "this machine's clock is off: set it right (NTP) and run again" : `check that ${appId} is the App ID of the app whose private key you gave (the app's settings page, "App ID"), and that the key has not been deleted there`
+      });
+    }
+    if (e5.status === 404 && notInstalled) {
+      return new CredsError(`GitHub App ${appId} is not installed on ${notInstalled} (404)`, {
+        code: GitHubErrorCode.appNotInstalled,
+        hint: `install the app on ${notInstalled} (the app's page → Install App) and give it access to the repository, or set CREDS_GITHUB_APP_INSTALLATION_ID to the installation to use`
+      });
+    }
+    return toGitHubError(error63, { action });
+  };
+  const mint = (installationId) => {
+    let pending = minting.get(installationId);
+    if (!pending) {
+      pending = (async () => {
+        const createdAt = Date.now();
+        try {
+          const res = await request2("POST /app/installations/{installation_id}/access_tokens", {
+            installation_id: installationId,
+            headers: { authorization: `bearer ${await jwt2()}` }
+          });
+          const data = res.data;
+          const expiresAt = typeof data.expires_at === "string" ? Date.parse(data.expires_at) : Number.NaN;
+          if (typeof data.token !== "string" || Number.isNaN(expiresAt))
+            throw badResponse(`create an installation token for installation ${installationId}`, "token or expires_at is missing");
+          const repositories = Array.isArray(data.repositories) ? data.repositories.map((r6) => String(r6.name)) : void 0;
+          const minted = {
+            token: data.token,
+            createdAt,
+            expiresAt,
+            access: {
+              installationId,
+              permissions: { ...data.permissions ?? {} },
+              repositorySelection: data.repository_selection === "selected" ? "selected" : "all",
+              ...repositories ? { repositories } : {},
+              expiresAt: data.expires_at
+            }
+          };
+          tokens.set(installationId, minted);
+          return minted;
+        } catch (error63) {
+          throw appError(error63, `create an installation token for installation ${installationId}`, `installation ${installationId} (it does not exist, or belongs to another app)`);
+        }
+      })();
+      minting.set(installationId, pending);
+      pending.finally(() => minting.delete(installationId)).catch(() => void 0);
+    }
+    return pending;
+  };
+  const current = async (installationId) => {
+    const cached2 = tokens.get(installationId);
+    if (cached2) {
+      const margin = Math.min(REFRESH_MARGIN_MS * timeScale, (cached2.expiresAt - cached2.createdAt) / 4);
+      if (cached2.expiresAt - Date.now() > margin)
+        return cached2;
+    }
+    return mint(installationId);
+  };
+  return {
+    appId,
+    baseUrl,
+    timeScale,
+    installationFor(target) {
+      const owner = given !== void 0 ? "" : ("org" in target ? target.org : target.owner).toLowerCase();
+      let pending = byOwner.get(owner);
+      if (!pending) {
+        const where2 = given !== void 0 ? `installation ${given}` : "org" in target ? `organization ${target.org}` : `${target.owner}, or not given access to ${target.owner}/${target.repo}`;
+        const [route, params] = given !== void 0 ? ["GET /app/installations/{installation_id}", { installation_id: given }] : "org" in target ? ["GET /orgs/{org}/installation", { org: target.org }] : ["GET /repos/{owner}/{repo}/installation", { owner: target.owner, repo: target.repo }];
+        pending = (async () => {
+          try {
+            const res = await request2(route, { ...params, headers: { authorization: `bearer ${await jwt2()}` } });
+            const data = res.data;
+            if (typeof data.id !== "number" || typeof data.account?.login !== "string")
+              throw badResponse(`read GitHub App ${appId}'s installation`, "id or account is missing");
+            return { installationId: data.id, account: data.account.login };
+          } catch (error63) {
+            throw appError(error63, `find GitHub App ${appId}'s installation (${where2})`, given !== void 0 ? `installation ${given} (no such installation of this app)` : where2);
+          }
+        })();
+        byOwner.set(owner, pending);
+        pending.catch(() => byOwner.delete(owner));
+      }
+      return pending;
+    },
+    async access(installationId) {
+      return structuredClone((await current(installationId)).access);
+    },
+    token: async (installationId) => (await current(installationId)).token
+  };
+}
+var REFRESH_MARGIN_MS, APP_ID;
+var init_app = __esm({
+  "../../packages/github-secrets/dist/app.js"() {
+    "use strict";
+    init_dist();
+    init_dist_bundle2();
+    init_universal_github_app_jwt();
+    init_errors9();
+    init_http();
+    REFRESH_MARGIN_MS = 5 * 6e4;
+    APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/;
+  }
+});
+
+// ../../packages/github-secrets/dist/app-permissions.js
+function permissionLabel(name, access2) {
+  return `${PERMISSIONS[name]?.label ?? name}: ${levelText(access2)}`;
+}
+function need(into, name, access2) {
+  const had = into[name];
+  if (had === void 0 || LEVEL[access2] > LEVEL[had])
+    into[name] = access2;
+}
+function checkAppPermissions(app, access2, needed) {
+  const missing = Object.entries(needed).filter(([name, want]) => {
+    const has = access2.permissions[name];
+    return has !== "read" && has !== "write" ? true : LEVEL[has] < LEVEL[want];
+  });
+  if (missing.length === 0)
+    return;
+  const described = missing.map(([name, want]) => {
+    const kind = PERMISSIONS[name]?.kind ?? "repository";
+    const has = access2.permissions[name];
+    return `${kind} permission "${permissionLabel(name, want)}"${has ? ` (it has "${levelText(has)}")` : ""}`;
+  });
+  const settings = missing.map(([name, want]) => `${PERMISSIONS[name]?.kind === "organization" ? "Organization" : "Repository"} permissions → ${PERMISSIONS[name]?.label ?? name}: ${levelText(want)}`);
+  throw new GitHubError(`GitHub App ${app.appId}'s installation on ${app.account} lacks the ${described.join(", the ")}`, {
+    code: GitHubErrorCode.appPermissionMissing,
+    hint: `in the app's settings (GitHub → Settings → Developer settings → GitHub Apps → the app → Permissions & events) set ${settings.join("; ")}, save, then approve the new permissions on the installation (${app.account}'s Settings → GitHub Apps → the app → review the request)`
+  });
+}
+function checkAppRepository(app, access2, owner, repo) {
+  const sameAccount = owner.toLowerCase() === app.account.toLowerCase();
+  const selected = access2.repositorySelection === "all" || (access2.repositories ?? []).some((r6) => r6.toLowerCase() === repo.toLowerCase());
+  if (sameAccount && selected)
+    return;
+  throw new GitHubError(sameAccount ? `repository ${owner}/${repo} is not one of the repositories GitHub App ${app.appId}'s installation on ${app.account} may use` : `repository ${owner}/${repo} belongs to ${owner}, not to ${app.account} where GitHub App ${app.appId}'s installation ${app.installationId} is`, {
+    code: GitHubErrorCode.appRepositoryNotSelected,
+    hint: sameAccount ? `add ${owner}/${repo} to the installation (${app.account}'s Settings → GitHub Apps → the app → Configure → Repository access), or choose "All repositories"` : `install the app on ${owner} too, and leave CREDS_GITHUB_APP_INSTALLATION_ID unset so that creds finds each owner's installation`
+  });
+}
+function checkAppOrganization(app, org) {
+  if (org.toLowerCase() === app.account.toLowerCase())
+    return;
+  throw new GitHubError(`organization ${org} is not ${app.account}, where GitHub App ${app.appId}'s installation ${app.installationId} is`, {
+    code: GitHubErrorCode.appNotInstalled,
+    hint: `install the app on ${org}, and leave CREDS_GITHUB_APP_INSTALLATION_ID unset so that creds finds each owner's installation`
+  });
+}
+var PERMISSIONS, LEVEL, levelText;
+var init_app_permissions = __esm({
+  "../../packages/github-secrets/dist/app-permissions.js"() {
+    "use strict";
+    init_errors9();
+    PERMISSIONS = {
+      metadata: { label: "Metadata", kind: "repository" },
+      secrets: { label: "Secrets", kind: "repository" },
+      variables: { label: "Variables", kind: "repository" },
+      environments: { label: "Environments", kind: "repository" },
+      actions: { label: "Actions", kind: "repository" },
+      administration: { label: "Administration", kind: "repository" },
+      organization_secrets: { label: "Secrets", kind: "organization" },
+      organization_variables: { label: "Variables", kind: "organization" }
+    };
+    LEVEL = { read: 1, write: 2 };
+    levelText = (access2) => access2 === "write" ? "Read and write" : "Read-only";
+  }
+});
+
 // ../../node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/light.js
 var require_light = __commonJS({
   "../../node_modules/.pnpm/bottleneck@2.19.5/node_modules/bottleneck/light.js"(exports2, module2) {
@@ -75716,13 +77368,13 @@ async function doRequest(state2, request2, options2) {
     jobOptions.expiration = 1e3 * 60;
   }
   if (isWrite || isGraphQL) {
-    await state2.write.key(state2.id).schedule(jobOptions, noop);
+    await state2.write.key(state2.id).schedule(jobOptions, noop2);
   }
   if (isWrite && state2.triggersNotification(pathname)) {
-    await state2.notifications.key(state2.id).schedule(jobOptions, noop);
+    await state2.notifications.key(state2.id).schedule(jobOptions, noop2);
   }
   if (isSearch) {
-    await state2.search.key(state2.id).schedule(jobOptions, noop);
+    await state2.search.key(state2.id).schedule(jobOptions, noop2);
   }
   const req = (isAuth ? state2.auth : state2.global).key(state2.id).schedule(jobOptions, request2, options2);
   if (isGraphQL) {
@@ -75870,12 +77522,12 @@ function throttling(octokit, octokitOptions) {
   });
   return {};
 }
-var import_light, VERSION, noop, triggers_notification_paths_default, regex, triggersNotification, groups, createGroups;
-var init_dist_bundle = __esm({
+var import_light, VERSION3, noop2, triggers_notification_paths_default, regex, triggersNotification, groups, createGroups;
+var init_dist_bundle3 = __esm({
   "../../node_modules/.pnpm/@octokit+plugin-throttling@11.0.5_@octokit+core@7.0.7/node_modules/@octokit/plugin-throttling/dist-bundle/index.js"() {
     import_light = __toESM(require_light(), 1);
-    VERSION = "0.0.0-development";
-    noop = () => Promise.resolve();
+    VERSION3 = "0.0.0-development";
+    noop2 = () => Promise.resolve();
     triggers_notification_paths_default = [
       "/orgs/{org}/invitations",
       "/orgs/{org}/invitations/{invitation_id}",
@@ -75930,7 +77582,7 @@ var init_dist_bundle = __esm({
         ...common
       });
     };
-    throttling.VERSION = VERSION;
+    throttling.VERSION = VERSION3;
     throttling.triggersNotification = triggersNotification;
   }
 });
@@ -78808,21 +80460,6 @@ var require_lib = __commonJS({
   }
 });
 
-// ../../node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-  if (typeof process === "object" && process.version !== void 0) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
-  }
-  return "<environment undetectable>";
-}
-var init_universal_user_agent = __esm({
-  "../../node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js"() {
-  }
-});
-
 // ../../node_modules/.pnpm/before-after-hook@4.0.0/node_modules/before-after-hook/lib/register.js
 function register(state2, name, method, options2) {
   if (typeof method !== "function") {
@@ -78949,1040 +80586,6 @@ var init_before_after_hook = __esm({
   }
 });
 
-// ../../node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js
-function lowercaseKeys(object2) {
-  if (!object2) {
-    return {};
-  }
-  return Object.keys(object2).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object2[key];
-    return newObj;
-  }, {});
-}
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-function mergeDeep(defaults, options2) {
-  const result = Object.assign({}, defaults);
-  Object.keys(options2).forEach((key) => {
-    if (isPlainObject2(options2[key])) {
-      if (!(key in defaults)) Object.assign(result, { [key]: options2[key] });
-      else result[key] = mergeDeep(defaults[key], options2[key]);
-    } else {
-      Object.assign(result, { [key]: options2[key] });
-    }
-  });
-  return result;
-}
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-function merge3(defaults, route, options2) {
-  if (typeof route === "string") {
-    let [method, url2] = route.split(" ");
-    options2 = Object.assign(url2 ? { method, url: url2 } : { url: method }, options2);
-  } else {
-    options2 = Object.assign({}, route);
-  }
-  options2.headers = lowercaseKeys(options2.headers);
-  removeUndefinedProperties(options2);
-  removeUndefinedProperties(options2.headers);
-  const mergedOptions = mergeDeep(defaults || {}, options2);
-  if (options2.url === "/graphql") {
-    if (defaults && defaults.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-function addQueryParameters(url2, parameters) {
-  const separator = /\?/.test(url2) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url2;
-  }
-  return url2 + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url2) {
-  const matches = url2.match(urlVariableRegex);
-  if (!matches) {
-    return [];
-  }
-  return matches.map(removeNonChars).reduce((a6, b6) => a6.concat(b6), []);
-}
-function omit2(object2, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object2)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object2[key];
-    }
-  }
-  return result;
-}
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c6) {
-    return "%" + c6.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k6) {
-            if (isDefined(value[k6])) {
-              result.push(encodeValue(operator, value[k6], k6));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k6) {
-            if (isDefined(value[k6])) {
-              tmp.push(encodeUnreserved(k6));
-              tmp.push(encodeValue(operator, value[k6].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl2(template) {
-  return {
-    expand: expand.bind(null, template)
-  };
-}
-function expand(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_2, expression, literal2) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal2);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-function parse4(options2) {
-  let method = options2.method.toUpperCase();
-  let url2 = (options2.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options2.headers);
-  let body;
-  let parameters = omit2(options2, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url2);
-  url2 = parseUrl2(url2).expand(parameters);
-  if (!/^http/.test(url2)) {
-    url2 = options2.baseUrl + url2;
-  }
-  const omittedParameters = Object.keys(options2).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit2(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options2.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format2) => format2.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options2.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url2.endsWith("/graphql")) {
-      if (options2.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options2.mediaType.previews).map((preview) => {
-          const format2 = options2.mediaType.format ? `.${options2.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format2}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url2 = addQueryParameters(url2, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url: url2, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options2.request ? { request: options2.request } : null
-  );
-}
-function endpointWithDefaults(defaults, route, options2) {
-  return parse4(merge3(defaults, route, options2));
-}
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge3(oldDefaults, newDefaults);
-  const endpoint22 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint22, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge3.bind(null, DEFAULTS2),
-    parse: parse4
-  });
-}
-var VERSION2, userAgent, DEFAULTS, urlVariableRegex, endpoint;
-var init_dist_bundle2 = __esm({
-  "../../node_modules/.pnpm/@octokit+endpoint@11.0.5/node_modules/@octokit/endpoint/dist-bundle/index.js"() {
-    init_universal_user_agent();
-    VERSION2 = "0.0.0-development";
-    userAgent = `octokit-endpoint.js/${VERSION2} ${getUserAgent()}`;
-    DEFAULTS = {
-      method: "GET",
-      baseUrl: "https://api.github.com",
-      headers: {
-        accept: "application/vnd.github.v3+json",
-        "user-agent": userAgent
-      },
-      mediaType: {
-        format: ""
-      }
-    };
-    urlVariableRegex = /\{[^{}}]+\}/g;
-    endpoint = withDefaults(null, DEFAULTS);
-  }
-});
-
-// ../../node_modules/.pnpm/content-type@2.1.0/node_modules/content-type/dist/index.js
-var require_dist2 = __commonJS({
-  "../../node_modules/.pnpm/content-type@2.1.0/node_modules/content-type/dist/index.js"(exports2) {
-    "use strict";
-    Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.format = format2;
-    exports2.parse = parse6;
-    var TEXT_REGEXP = /^[\u0009\u0020-\u007e\u0080-\u00ff]*$/;
-    var TOKEN_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-    var QUOTE_REGEXP = /[\\"]/g;
-    var TYPE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-    var NullObject = /* @__PURE__ */ (() => {
-      const C2 = function() {
-      };
-      C2.prototype = /* @__PURE__ */ Object.create(null);
-      return C2;
-    })();
-    function format2(obj) {
-      const { type, parameters } = obj;
-      if (!type || !TYPE_REGEXP.test(type)) {
-        throw new TypeError(`Invalid type: ${type}`);
-      }
-      let result = type;
-      if (parameters) {
-        for (const param of Object.keys(parameters)) {
-          if (!TOKEN_REGEXP.test(param)) {
-            throw new TypeError(`Invalid parameter name: ${param}`);
-          }
-          result += `; ${param}=${qstring(parameters[param])}`;
-        }
-      }
-      return result;
-    }
-    function parse6(header, options2) {
-      const stopChar = options2?.comma === true ? COMMA2 : 65536;
-      const len = header.length;
-      let index = skipOWS(header, options2?.start ?? 0, len);
-      const valueStart = index;
-      index = skipValue(header, index, len, stopChar);
-      const valueEnd = trailingOWS(header, valueStart, index);
-      const type = header.slice(valueStart, valueEnd).toLowerCase();
-      if (options2?.parameters === false) {
-        return { type, index, parameters: new NullObject() };
-      }
-      return parseParameters(header, type, index, len, stopChar);
-    }
-    var SP = 32;
-    var HTAB = 9;
-    var SEMI = 59;
-    var EQ = 61;
-    var DQUOTE = 34;
-    var BSLASH = 92;
-    var COMMA2 = 44;
-    function parseParameters(header, type, index, len, stopChar) {
-      const parameters = new NullObject();
-      parameter: while (index < len) {
-        if (header.charCodeAt(index) === stopChar)
-          break;
-        index = skipOWS(header, index + 1, len);
-        const keyStart = index;
-        while (index < len) {
-          const code = header.charCodeAt(index);
-          if (code === stopChar)
-            break parameter;
-          if (code === SEMI)
-            continue parameter;
-          if (code === EQ) {
-            const keyEnd = trailingOWS(header, keyStart, index);
-            const key = header.slice(keyStart, keyEnd).toLowerCase();
-            index = skipOWS(header, index + 1, len);
-            if (index < len && header.charCodeAt(index) === DQUOTE) {
-              index++;
-              let value = "";
-              while (index < len) {
-                const code2 = header.charCodeAt(index++);
-                if (code2 === DQUOTE) {
-                  index = skipValue(header, index, len, stopChar);
-                  if (parameters[key] === void 0)
-                    parameters[key] = value;
-                  break;
-                }
-                if (code2 === BSLASH && index < len) {
-                  value += header[index++];
-                  continue;
-                }
-                value += String.fromCharCode(code2);
-              }
-              continue parameter;
-            }
-            const valueStart = index;
-            index = skipValue(header, index, len, stopChar);
-            if (parameters[key] === void 0) {
-              const valueEnd = trailingOWS(header, valueStart, index);
-              parameters[key] = header.slice(valueStart, valueEnd);
-            }
-            continue parameter;
-          }
-          index++;
-        }
-      }
-      return { type, index, parameters };
-    }
-    function skipValue(str, index, len, stopChar) {
-      while (index < len) {
-        const code = str.charCodeAt(index);
-        if (code === SEMI || code === stopChar)
-          break;
-        index++;
-      }
-      return index;
-    }
-    function skipOWS(header, index, len) {
-      while (index < len) {
-        const char = header.charCodeAt(index);
-        if (char !== SP && char !== HTAB)
-          break;
-        index++;
-      }
-      return index;
-    }
-    function trailingOWS(header, start, end2) {
-      while (end2 > start) {
-        const char = header.charCodeAt(end2 - 1);
-        if (char !== SP && char !== HTAB)
-          break;
-        end2--;
-      }
-      return end2;
-    }
-    function qstring(str) {
-      if (TOKEN_REGEXP.test(str))
-        return str;
-      if (TEXT_REGEXP.test(str))
-        return `"${str.replace(QUOTE_REGEXP, "\\$&")}"`;
-      throw new TypeError(`Invalid parameter value: ${str}`);
-    }
-  }
-});
-
-// ../../node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js
-var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse;
-var init_json_with_bigint = __esm({
-  "../../node_modules/.pnpm/json-with-bigint@3.5.12/node_modules/json-with-bigint/json-with-bigint.js"() {
-    intRegex = /^-?\d+$/;
-    noiseValue = /^-?\d+n+$/;
-    originalStringify = JSON.stringify;
-    originalParse = JSON.parse;
-    customFormat = /^-?\d+n$/;
-    bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-    noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-    isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
-    isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
-    stringifyIteratively = (rootValue, replacer, spaceParam) => {
-      let space = "";
-      if (typeof spaceParam === "number") {
-        space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-      } else if (typeof spaceParam === "string") {
-        space = spaceParam.slice(0, 10);
-      }
-      const isFunctionReplacer = typeof replacer === "function";
-      const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
-      const prepareVal = (parent, key, val) => {
-        const isObject3 = val !== null && typeof val === "object";
-        const hasToJSON = isObject3 && typeof val.toJSON === "function";
-        if (hasToJSON) {
-          val = val.toJSON(key);
-        }
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-        if (isNoise) return val + "n";
-        const isBigInt = typeof val === "bigint";
-        if (isBigInt) {
-          const supportsRawJSON = "rawJSON" in JSON;
-          if (supportsRawJSON) return JSON.rawJSON(val.toString());
-          return val.toString() + "n";
-        }
-        if (isFunctionReplacer) {
-          val = replacer.call(parent, key, val);
-        }
-        const isPostReplacerObject = val !== null && typeof val === "object";
-        if (isPostReplacerObject) {
-          const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
-          if (isPrimitiveWrapper) {
-            val = val.valueOf();
-          }
-        }
-        return val;
-      };
-      const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-      if (isUnstringifiable(rootProcessed)) {
-        return void 0;
-      }
-      const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
-      const isRootNativeRawJSON = isRawJSON(rootProcessed);
-      if (isRootPrimitive || isRootNativeRawJSON) {
-        return originalStringify(rootProcessed);
-      }
-      const chunks = [];
-      let level = 0;
-      const stack = [
-        {
-          parent: { "": rootProcessed },
-          key: "",
-          val: rootProcessed,
-          isArray: Array.isArray(rootProcessed),
-          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-          index: 0,
-          first: true
-        }
-      ];
-      const visited = new WeakSet([rootProcessed]);
-      while (stack.length > 0) {
-        const node2 = stack[stack.length - 1];
-        if (node2.index === 0) {
-          chunks.push(node2.isArray ? "[" : "{");
-          level++;
-        }
-        let isDone = false;
-        if (node2.isArray) {
-          if (node2.index < node2.val.length) {
-            if (!node2.first) chunks.push(",");
-            if (space) chunks.push("\n" + space.repeat(level));
-            const childRaw = node2.val[node2.index];
-            const childVal = prepareVal(node2.val, String(node2.index), childRaw);
-            if (isUnstringifiable(childVal)) {
-              chunks.push("null");
-              node2.first = false;
-              node2.index++;
-            } else {
-              const isComplexObject = childVal !== null && typeof childVal === "object";
-              const isNativeRaw = isRawJSON(childVal);
-              if (isComplexObject && !isNativeRaw) {
-                if (visited.has(childVal)) {
-                  throw new TypeError("Converting circular structure to JSON");
-                }
-                visited.add(childVal);
-                stack.push({
-                  parent: node2.val,
-                  key: String(node2.index),
-                  val: childVal,
-                  isArray: Array.isArray(childVal),
-                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-                  index: 0,
-                  first: true
-                });
-                node2.first = false;
-                node2.index++;
-              } else {
-                chunks.push(originalStringify(childVal));
-                node2.first = false;
-                node2.index++;
-              }
-            }
-          } else {
-            isDone = true;
-          }
-        } else {
-          while (node2.index < node2.keys.length) {
-            const k6 = node2.keys[node2.index++];
-            const isFilteredOutByArray = propertyList && !propertyList.has(k6);
-            if (isFilteredOutByArray) continue;
-            const childRaw = node2.val[k6];
-            const childVal = prepareVal(node2.val, k6, childRaw);
-            if (isUnstringifiable(childVal)) continue;
-            if (!node2.first) chunks.push(",");
-            if (space) {
-              chunks.push("\n" + space.repeat(level) + originalStringify(k6) + ": ");
-            } else {
-              chunks.push(originalStringify(k6) + ":");
-            }
-            const isComplexObject = childVal !== null && typeof childVal === "object";
-            const isNativeRaw = isRawJSON(childVal);
-            if (isComplexObject && !isNativeRaw) {
-              if (visited.has(childVal)) {
-                throw new TypeError("Converting circular structure to JSON");
-              }
-              visited.add(childVal);
-              stack.push({
-                parent: node2.val,
-                key: k6,
-                val: childVal,
-                isArray: Array.isArray(childVal),
-                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-                index: 0,
-                first: true
-              });
-              node2.first = false;
-              break;
-            } else {
-              chunks.push(originalStringify(childVal));
-              node2.first = false;
-            }
-          }
-          const isNodeFullyProcessed = node2.index >= node2.keys.length && stack[stack.length - 1] === node2;
-          if (isNodeFullyProcessed) {
-            isDone = true;
-          }
-        }
-        if (isDone) {
-          level--;
-          if (!node2.first && space) chunks.push("\n" + space.repeat(level));
-          chunks.push(node2.isArray ? "]" : "}");
-          visited.delete(node2.val);
-          stack.pop();
-        }
-      }
-      return chunks.join("");
-    };
-    JSONStringify = (value, replacer, space) => {
-      try {
-        const supportsRawJSON = "rawJSON" in JSON;
-        if (supportsRawJSON) {
-          return originalStringify(
-            value,
-            (key, val) => {
-              if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-              const hasFunctionReplacer = typeof replacer === "function";
-              if (hasFunctionReplacer) return replacer(key, val);
-              const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-              if (isKeyInArrayReplacer) return val;
-              return val;
-            },
-            space
-          );
-        }
-        if (!value) return originalStringify(value, replacer, space);
-        const convertedToCustomJSON = originalStringify(
-          value,
-          (key, val) => {
-            const isNoise = typeof val === "string" && noiseValue.test(val);
-            if (isNoise) return val.toString() + "n";
-            if (typeof val === "bigint") return val.toString() + "n";
-            const hasFunctionReplacer = typeof replacer === "function";
-            if (hasFunctionReplacer) return replacer(key, val);
-            const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-            if (isKeyInArrayReplacer) return val;
-            return val;
-          },
-          space
-        );
-        const processedJSON = convertedToCustomJSON.replace(
-          bigIntsStringify,
-          "$1$2$3"
-        );
-        const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
-        return denoisedJSON;
-      } catch (error63) {
-        if (error63 instanceof RangeError) {
-          const convertedJSON = stringifyIteratively(value, replacer, space);
-          if (convertedJSON === void 0) return void 0;
-          const supportsRawJSON = "rawJSON" in JSON;
-          if (supportsRawJSON) return convertedJSON;
-          const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-          return processedJSON.replace(noiseStringify, "$1$2$3");
-        }
-        throw error63;
-      }
-    };
-    featureCache = /* @__PURE__ */ new Map();
-    isContextSourceSupported = () => {
-      const parseFingerprint = JSON.parse.toString();
-      if (featureCache.has(parseFingerprint)) {
-        return featureCache.get(parseFingerprint);
-      }
-      try {
-        const result = JSON.parse(
-          "1",
-          (_2, __2, context) => !!context?.source && context.source === "1"
-        );
-        featureCache.set(parseFingerprint, result);
-        return result;
-      } catch {
-        featureCache.set(parseFingerprint, false);
-        return false;
-      }
-    };
-    convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-      const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
-      if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-      const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-      if (isNoiseValue) return value.slice(0, -1);
-      const hasUserReviver = typeof userReviver === "function";
-      if (!hasUserReviver) return value;
-      return userReviver(key, value, context);
-    };
-    JSONParseV2 = (text, reviver) => {
-      return JSON.parse(text, (key, value, context) => {
-        const isNumber = typeof value === "number";
-        const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-        const isBigNumber = isNumber && isOutOfBounds;
-        const isInt = context && intRegex.test(context.source);
-        const isBigInt = isBigNumber && isInt;
-        if (isBigInt) return BigInt(context.source);
-        const hasCustomReviver = typeof reviver === "function";
-        if (!hasCustomReviver) return value;
-        return reviver(key, value, context);
-      });
-    };
-    MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-    MAX_DIGITS = MAX_INT.length;
-    stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-    noiseValueWithQuotes = /^"-?\d+n+"$/;
-    applyReviverIteratively = (parsed, userReviver) => {
-      const rootHolder = { "": parsed };
-      const stack = [{ parent: rootHolder, key: "", visited: false }];
-      while (stack.length > 0) {
-        const node2 = stack[stack.length - 1];
-        if (!node2.visited) {
-          node2.visited = true;
-          const value = node2.parent[node2.key];
-          const isComplexObject = value !== null && typeof value === "object";
-          if (isComplexObject) {
-            const keys = Object.keys(value);
-            for (let i6 = keys.length - 1; i6 >= 0; i6--) {
-              stack.push({ parent: value, key: keys[i6], visited: false });
-            }
-          }
-        } else {
-          const { parent, key } = node2;
-          let value = parent[key];
-          if (typeof value === "string") {
-            const isCustomFormatBigInt = customFormat.test(value);
-            if (isCustomFormatBigInt) {
-              value = BigInt(value.slice(0, -1));
-            } else {
-              const isNoise = noiseValue.test(value);
-              if (isNoise) value = value.slice(0, -1);
-            }
-          }
-          const hasUserReviver = typeof userReviver === "function";
-          if (hasUserReviver) {
-            value = userReviver.call(parent, key, value);
-          }
-          const isDeleted = value === void 0;
-          if (isDeleted) {
-            delete parent[key];
-          } else {
-            parent[key] = value;
-          }
-          stack.pop();
-        }
-      }
-      return rootHolder[""];
-    };
-    serializeBigInts = (text) => {
-      return text.replace(
-        stringsOrLargeNumbers,
-        (match, digits, fractional, exponential) => {
-          const isString2 = match[0] === '"';
-          const isNoise = isString2 && noiseValueWithQuotes.test(match);
-          if (isNoise) return match.substring(0, match.length - 1) + 'n"';
-          const hasFractionalOrExponential = fractional || exponential;
-          const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
-          const isStandardValue = isString2 || hasFractionalOrExponential || isLessThanMaxSafeInt;
-          if (isStandardValue) return match;
-          return '"' + match + 'n"';
-        }
-      );
-    };
-    JSONParse = (text, reviver) => {
-      if (!text) return originalParse(text, reviver);
-      try {
-        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-        const serializedData = serializeBigInts(text);
-        return originalParse(
-          serializedData,
-          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
-        );
-      } catch (error63) {
-        if (error63 instanceof RangeError) {
-          const serializedData = serializeBigInts(text);
-          const parsed = originalParse(serializedData);
-          return applyReviverIteratively(parsed, reviver);
-        }
-        throw error63;
-      }
-    };
-  }
-});
-
-// ../../node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js
-var RequestError;
-var init_dist_src = __esm({
-  "../../node_modules/.pnpm/@octokit+request-error@7.1.2/node_modules/@octokit/request-error/dist-src/index.js"() {
-    RequestError = class extends Error {
-      name;
-      /**
-       * http status code
-       */
-      status;
-      /**
-       * Request options that lead to the error.
-       */
-      request;
-      /**
-       * Response object if a response was received
-       */
-      response;
-      constructor(message, statusCode, options2) {
-        super(message, { cause: options2.cause });
-        this.name = "HttpError";
-        this.status = Number.parseInt(statusCode);
-        if (Number.isNaN(this.status)) {
-          this.status = 0;
-        }
-        if ("response" in options2) {
-          this.response = options2.response;
-        }
-        const requestCopy = Object.assign({}, options2.request);
-        if (options2.request.headers.authorization) {
-          requestCopy.headers = Object.assign({}, options2.request.headers, {
-            authorization: options2.request.headers.authorization.replace(
-              /(?<! ) .*$/,
-              " [REDACTED]"
-            )
-          });
-        }
-        requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-        this.request = requestCopy;
-      }
-    };
-  }
-});
-
-// ../../node_modules/.pnpm/@octokit+request@10.0.14/node_modules/@octokit/request/dist-bundle/index.js
-function isPlainObject3(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-async function fetchWrapper(requestOptions) {
-  const fetch = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = isPlainObject3(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error63) {
-    let message = "Unknown Error";
-    if (error63 instanceof Error) {
-      if (error63.name === "AbortError") {
-        error63.status = 500;
-        throw error63;
-      }
-      message = error63.message;
-      if (error63.name === "TypeError" && "cause" in error63) {
-        if (error63.cause instanceof Error) {
-          message = error63.cause.message;
-        } else if (typeof error63.cause === "string") {
-          message = error63.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error63;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url2 = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url: url2,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop2);
-  }
-  const mimetype = (0, import_content_type.parse)(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop2);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v2) => JSON.stringify(v2)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-function withDefaults2(oldEndpoint, newDefaults) {
-  const endpoint22 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint22.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint22.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint22.parse(endpoint22.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint22,
-      defaults: withDefaults2.bind(null, endpoint22)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint22,
-    defaults: withDefaults2.bind(null, endpoint22)
-  });
-}
-var import_content_type, VERSION3, defaults_default, noop2, request;
-var init_dist_bundle3 = __esm({
-  "../../node_modules/.pnpm/@octokit+request@10.0.14/node_modules/@octokit/request/dist-bundle/index.js"() {
-    init_dist_bundle2();
-    init_universal_user_agent();
-    import_content_type = __toESM(require_dist2(), 1);
-    init_json_with_bigint();
-    init_dist_src();
-    VERSION3 = "10.0.14";
-    defaults_default = {
-      headers: {
-        "user-agent": `octokit-request.js/${VERSION3} ${getUserAgent()}`
-      }
-    };
-    noop2 = () => "";
-    request = withDefaults2(endpoint, defaults_default);
-  }
-});
-
 // ../../node_modules/.pnpm/@octokit+graphql@9.0.4/node_modules/@octokit/graphql/dist-bundle/index.js
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
@@ -80056,7 +80659,7 @@ function withCustomRequest(customRequest) {
 var VERSION4, GraphqlResponseError, NON_VARIABLE_OPTIONS, FORBIDDEN_VARIABLE_OPTIONS, GHES_V3_SUFFIX_REGEX, graphql2;
 var init_dist_bundle4 = __esm({
   "../../node_modules/.pnpm/@octokit+graphql@9.0.4/node_modules/@octokit/graphql/dist-bundle/index.js"() {
-    init_dist_bundle3();
+    init_dist_bundle2();
     init_universal_user_agent();
     VERSION4 = "0.0.0-development";
     GraphqlResponseError = class extends Error {
@@ -80179,7 +80782,7 @@ var init_dist_src2 = __esm({
   "../../node_modules/.pnpm/@octokit+core@7.0.7/node_modules/@octokit/core/dist-src/index.js"() {
     init_universal_user_agent();
     init_before_after_hook();
-    init_dist_bundle3();
+    init_dist_bundle2();
     init_dist_bundle4();
     init_dist_bundle5();
     init_version();
@@ -82943,224 +83546,6 @@ var init_dist_src5 = __esm({
   }
 });
 
-// ../../packages/github-secrets/dist/scope.js
-function scopeRef(scope) {
-  switch (scope.kind) {
-    case "repo":
-      return { kind: "repo", owner: scope.owner, repo: scope.repo };
-    case "environment":
-      return { kind: "environment", owner: scope.owner, repo: scope.repo, environment: scope.environment };
-    case "org":
-      return { kind: "org", org: scope.org };
-  }
-}
-function describeScope(scope) {
-  switch (scope.kind) {
-    case "repo":
-      return `${scope.owner}/${scope.repo}`;
-    case "environment":
-      return `${scope.owner}/${scope.repo} (environment ${scope.environment})`;
-    case "org":
-      return `organization ${scope.org}`;
-  }
-}
-function scopeKey(scope) {
-  switch (scope.kind) {
-    case "repo":
-      return `repo:${scope.owner}/${scope.repo}`.toLowerCase();
-    case "environment":
-      return `env:${scope.owner.toLowerCase()}/${scope.repo.toLowerCase()}:${scope.environment}`;
-    case "org":
-      return `org:${scope.org}`.toLowerCase();
-  }
-}
-function sameScope(a6, b6) {
-  return scopeKey(a6) === scopeKey(b6);
-}
-var init_scope = __esm({
-  "../../packages/github-secrets/dist/scope.js"() {
-    "use strict";
-  }
-});
-
-// ../../packages/github-secrets/dist/errors.js
-function grantHint(scope, family = "secrets") {
-  if (family === "metadata")
-    return 'give the token access to the repository (fine-grained: add it under "Repository access")';
-  if (family === "actions") {
-    return 'classic token: add the "repo" scope; fine-grained token: grant the repository permission "Actions: Read-only" (creds reads workflow runs to wait for them)';
-  }
-  if (family === "administration") {
-    return 'classic token: add the "repo" scope; fine-grained token: grant the repository permission "Administration: Read and write"; either way its user must be an admin of the repository (or create the environment under Settings → Environments and run again)';
-  }
-  const noun = family === "variables" ? "Variables" : "Secrets";
-  if (scope?.kind === "org") {
-    return `classic token: add the "admin:org" scope; fine-grained token: grant the organization permission "${noun}: Read and write"`;
-  }
-  const permission = scope?.kind === "environment" ? "Environments" : noun;
-  return `classic token: add the "repo" scope; fine-grained token: grant the repository permission "${permission}: Read and write"`;
-}
-function scrub(text, token) {
-  let out = text.replace(/\b(gh[pousr]_[A-Za-z0-9]{8,}|github_pat_[A-Za-z0-9_]{8,})/g, REDACTED);
-  if (token && token.length >= 4)
-    out = out.split(token).join(REDACTED);
-  return out;
-}
-function toGitHubError(error63, context, token) {
-  if (error63 instanceof CredsError)
-    return error63;
-  const e5 = error63 ?? {};
-  const headers = e5.response?.headers ?? {};
-  const status = typeof e5.status === "number" ? e5.status : void 0;
-  const githubSays = scrub(githubMessage(e5), token);
-  const cause = new Error(githubSays);
-  const where = `${context.action}`;
-  const base2 = { status, cause };
-  if (isTimeout(e5)) {
-    return new GitHubError(`GitHub did not answer in time while trying to ${where}`, {
-      ...base2,
-      code: GitHubErrorCode.timeout,
-      retryable: true,
-      hint: "check the network and GITHUB_API_URL; creds retried a few times already"
-    });
-  }
-  if (status === void 0 || status === 500 && !e5.response) {
-    return new GitHubError(`could not reach GitHub to ${where}: ${githubSays}`, {
-      ...base2,
-      code: GitHubErrorCode.network,
-      retryable: true,
-      hint: "check the network connection and GITHUB_API_URL, then run the command again (or resume)"
-    });
-  }
-  if (status === 401) {
-    return new GitHubError(`GitHub refused the token (401 ${githubSays || "Bad credentials"}) while trying to ${where}`, {
-      ...base2,
-      code: GitHubErrorCode.unauthorized,
-      hint: `the token is invalid, expired or revoked: create a new one (${grantHint(context.scope, context.family)}) and set GH_TOKEN, or run "gh auth login"`
-    });
-  }
-  if (isRateLimited(status, headers, githubSays)) {
-    const retryAfterMs = retryAfter(headers);
-    const secondary = /secondary/i.test(githubSays) || headers["retry-after"] !== void 0;
-    return new GitHubError(`GitHub's ${secondary ? "secondary " : ""}rate limit stopped the attempt to ${where}`, {
-      ...base2,
-      code: GitHubErrorCode.rateLimited,
-      retryable: secondary,
-      ...retryAfterMs === void 0 ? {} : { retryAfterMs },
-      hint: secondary ? "GitHub limits content-creating requests (about 80 a minute); wait a minute and resume" : `the token's hourly request limit is spent${resetText(headers)}; resume after that`
-    });
-  }
-  if (status === 403) {
-    const accepted = headers["x-accepted-github-permissions"] || void 0;
-    const scopes = headers["x-accepted-oauth-scopes"] || void 0;
-    const wants = [accepted && `permission ${accepted}`, scopes && `scope ${scopes}`].filter(Boolean).join(" or ");
-    return new GitHubError(`the token may not ${where}${wants ? ` (GitHub wants ${wants})` : ""}`, {
-      ...base2,
-      code: GitHubErrorCode.forbidden,
-      ...accepted ? { acceptedPermissions: accepted } : {},
-      hint: grantHint(context.scope, context.family)
-    });
-  }
-  if (status === 404) {
-    const what = context.scope ? describeScope(context.scope) : "the resource";
-    return new GitHubError(`GitHub answered 404 Not Found when trying to ${where}`, {
-      ...base2,
-      code: GitHubErrorCode.notFound,
-      hint: `check that ${what} exists and is spelled right; GitHub also answers 404 when the token cannot see a private repository (fine-grained tokens: add it under "Repository access")`
-    });
-  }
-  if (status === 409) {
-    return new GitHubError(`GitHub answered 409 Conflict when trying to ${where}: ${githubSays}`, { ...base2, code: GitHubErrorCode.conflict });
-  }
-  if (status === 422 || status === 400) {
-    return new GitHubError(`GitHub rejected the request to ${where} (${status}): ${githubSays}`, {
-      ...base2,
-      code: GitHubErrorCode.rejected,
-      hint: "check the name and value against GitHub's rules; for secrets, the value must be sealed with the current public key and sent with its key_id"
-    });
-  }
-  if (status >= 500) {
-    return new GitHubError(`GitHub failed (${status}) when trying to ${where}, after retries`, {
-      ...base2,
-      code: GitHubErrorCode.unavailable,
-      retryable: true,
-      hint: "GitHub is having trouble (see githubstatus.com); resume in a few minutes"
-    });
-  }
-  return new GitHubError(`GitHub answered ${status} when trying to ${where}: ${githubSays}`, { ...base2, code: "GITHUB_ERROR" });
-}
-function githubMessage(e5) {
-  const data = e5.response?.data;
-  if (data && typeof data.message === "string")
-    return data.message;
-  const message = e5.message ?? String(e5);
-  return message.replace(/ - https:\/\/docs\.github\.com\S*$/, "");
-}
-function isTimeout(e5) {
-  const names = [e5.name, e5.cause?.name];
-  return names.includes("TimeoutError") || /aborted due to timeout/i.test(e5.message ?? "");
-}
-function isRateLimited(status, headers, message) {
-  if (status === 429)
-    return true;
-  if (status !== 403)
-    return false;
-  return headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(message);
-}
-function retryAfter(headers) {
-  const after = Number(headers["retry-after"]);
-  if (Number.isFinite(after) && after > 0)
-    return after * 1e3;
-  const reset = Number(headers["x-ratelimit-reset"]);
-  if (Number.isFinite(reset) && reset > 0)
-    return Math.max(0, reset * 1e3 - Date.now());
-  return void 0;
-}
-function resetText(headers) {
-  const reset = Number(headers["x-ratelimit-reset"]);
-  return Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1e3).toISOString()}` : "";
-}
-function badResponse(action, detail) {
-  return new GitHubError(`GitHub sent an unexpected answer while trying to ${action}: ${detail}`, {
-    code: GitHubErrorCode.badResponse,
-    retryable: true,
-    hint: "a proxy or a network fault may have cut the answer; run the command again (or resume)"
-  });
-}
-var GitHubErrorCode, GitHubError;
-var init_errors9 = __esm({
-  "../../packages/github-secrets/dist/errors.js"() {
-    "use strict";
-    init_dist();
-    init_scope();
-    GitHubErrorCode = {
-      unauthorized: "GITHUB_UNAUTHORIZED",
-      forbidden: "GITHUB_FORBIDDEN",
-      notFound: "GITHUB_NOT_FOUND",
-      conflict: "GITHUB_CONFLICT",
-      rejected: "GITHUB_REJECTED",
-      rateLimited: "GITHUB_RATE_LIMITED",
-      unavailable: "GITHUB_UNAVAILABLE",
-      network: "GITHUB_NETWORK",
-      timeout: "GITHUB_TIMEOUT",
-      badResponse: "GITHUB_BAD_RESPONSE",
-      tokenMissing: "GITHUB_TOKEN_MISSING",
-      tokenEmpty: "GITHUB_TOKEN_EMPTY",
-      environmentMissing: "GITHUB_ENVIRONMENT_MISSING"
-    };
-    GitHubError = class extends CredsError {
-      name = "GitHubError";
-      status;
-      acceptedPermissions;
-      constructor(message, options2) {
-        super(message, options2);
-        this.status = options2.status;
-        this.acceptedPermissions = options2.acceptedPermissions;
-      }
-    };
-  }
-});
-
 // ../../packages/github-secrets/dist/api.js
 import { randomBytes } from "node:crypto";
 function endpoint2(scope) {
@@ -83419,8 +83804,12 @@ var init_api2 = __esm({
 // ../../packages/github-secrets/dist/client.js
 import { createHash as createHash6 } from "node:crypto";
 function createGitHubClient(options2) {
-  const token = isSecret(options2.token) ? options2.token.reveal() : options2.token;
-  const baseUrl = checkBaseUrl(options2.baseUrl ?? DEFAULT_BASE_URL);
+  if (options2.token === void 0 === (options2.app === void 0)) {
+    throw new ValidationError("github", "give either a token or a GitHub App installation (app), not both or neither");
+  }
+  const app = options2.app;
+  const token = options2.token === void 0 ? void 0 : isSecret(options2.token) ? options2.token.reveal() : options2.token;
+  const baseUrl = checkBaseUrl(options2.baseUrl ?? app?.auth.baseUrl ?? DEFAULT_BASE_URL);
   const scale = options2.timeScale ?? 1;
   const timeoutMs = options2.timeoutMs ?? 3e4;
   const rateLimitRetries = options2.rateLimitRetries ?? 3;
@@ -83440,8 +83829,9 @@ function createGitHubClient(options2) {
     (listener ?? options2.onRateLimitWait)?.(info);
     return true;
   };
+  const identity = app ? `app ${app.auth.appId} installation ${app.installationId}` : token;
   const id = createHash6("sha256").update(`${baseUrl}
-${token}`).digest("hex").slice(0, 16);
+${identity}`).digest("hex").slice(0, 16);
   const pacing = writePacing({
     burst: options2.writeBurst ?? 5,
     intervalMs: (options2.writeIntervalMs ?? 1e3) * scale,
@@ -83449,7 +83839,7 @@ ${token}`).digest("hex").slice(0, 16);
     hourMs: 36e5 * scale
   });
   const settings = (write) => ({
-    auth: token,
+    ...app ? { authStrategy: installationAuth, auth: app } : { auth: token },
     baseUrl,
     userAgent: options2.userAgent ?? "creds",
     log: { debug: () => {
@@ -83485,35 +83875,23 @@ ${token}`).digest("hex").slice(0, 16);
   let unpacedOctokit;
   const unpaced = () => unpacedOctokit ??= new ThrottledOctokit(settings(new import_bottleneck.default.Group()));
   warmFetch();
-  return { baseUrl, timeScale: scale, octokit, call, ...createApi(octokit, call, unpaced) };
+  const auth2 = app ? { kind: "app", appId: app.auth.appId, installationId: app.installationId, account: app.account, access: () => app.auth.access(app.installationId) } : { kind: "token" };
+  return { baseUrl, timeScale: scale, auth: auth2, octokit, call, ...createApi(octokit, call, unpaced) };
+}
+function installationAuth(given) {
+  const auth2 = async () => ({ type: "token", tokenType: "installation", token: await given.auth.token(given.installationId) });
+  const hook2 = async (request2, route, parameters) => {
+    const endpoint3 = request2.endpoint.merge(route, parameters);
+    endpoint3.headers.authorization = `token ${await given.auth.token(given.installationId)}`;
+    return request2(endpoint3);
+  };
+  return Object.assign(auth2, { hook: hook2 });
 }
 function warmFetch() {
   if (warmed)
     return;
   warmed = true;
   globalThis.fetch("data:,").then((r6) => r6.arrayBuffer()).catch(() => void 0);
-}
-function checkBaseUrl(raw) {
-  const trimmed = raw.trim().replace(/\/+$/, "");
-  let url2;
-  try {
-    url2 = new URL(trimmed);
-  } catch {
-    url2 = void 0;
-  }
-  if (!url2 || url2.protocol !== "https:" && url2.protocol !== "http:") {
-    throw new ValidationError("GITHUB_API_URL", `"${trimmed}" is not an http(s) URL`, {
-      hint: "unset it for github.com, or set it to the API URL of your GitHub Enterprise Server (https://HOST/api/v3)"
-    });
-  }
-  return trimmed;
-}
-function fetchWithTimeout(timeoutMs) {
-  return (input2, init = {}) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return globalThis.fetch(input2, { ...init, signal });
-  };
 }
 function writePacing(p4) {
   if (!Number.isInteger(p4.burst) || p4.burst < 1 || p4.burst > 20)
@@ -83554,11 +83932,12 @@ var init_client4 = __esm({
   "../../packages/github-secrets/dist/client.js"() {
     "use strict";
     init_dist();
-    init_dist_bundle();
+    init_dist_bundle3();
     import_bottleneck = __toESM(require_lib(), 1);
     init_dist_src5();
     init_api2();
     init_errors9();
+    init_http();
     DEFAULT_BASE_URL = "https://api.github.com";
     WAIT_LISTENER = "credsOnRateLimitWait";
     ThrottledOctokit = Octokit2.plugin(throttling);
@@ -87234,9 +87613,10 @@ function githubPreflightStep(options2) {
   for (const [i6, org] of (options2.orgs ?? []).entries())
     checkScope({ kind: "org", org }, `orgs[${i6}]`);
   const targets = [...(options2.repos ?? []).map((r6) => `${r6.owner}/${r6.repo}`), ...(options2.orgs ?? []).map((o4) => `organization ${o4}`)];
-  const run2 = async (ctx) => {
+  const run2 = async (ctx, access2) => {
     const github2 = ctx.env.github;
     const call = callOptions(ctx);
+    const app = await checkApp(github2, options2, access2);
     const repos = [];
     const scopes = [];
     const missing = [];
@@ -87261,6 +87641,8 @@ function githubPreflightStep(options2) {
       for (const environment of r6.environments ?? []) {
         const scope2 = { kind: "environment", owner: r6.owner, repo: r6.repo, environment };
         if (!await environmentExists(github2, scope2, call)) {
+          if (app && missingMode(scope2, options2) === "create")
+            checkAppPermissions(app.info, app.access, { administration: "write" });
           refuseMissing(scope2, info.admin, options2);
           missing.push(`${r6.owner}/${r6.repo}:${environment}`);
           continue;
@@ -87277,9 +87659,9 @@ function githubPreflightStep(options2) {
     title: options2.title ?? `Check the GitHub token can manage secrets of ${targets.join(", ") || "nothing"}`,
     readOnly: true,
     ...options2.dependsOn ? { dependsOn: options2.dependsOn } : {},
-    apply: run2,
+    apply: (ctx) => run2(ctx, "write"),
     async check(ctx) {
-      const out = await run2(ctx);
+      const out = await run2(ctx, "read");
       const notes = out.scopes.map((s3) => `the token can manage the secrets of ${s3}`);
       for (const s3 of out.missingEnvironments ?? [])
         notes.push(`environment ${s3} does not exist yet`);
@@ -87287,9 +87669,12 @@ function githubPreflightStep(options2) {
     }
   };
 }
-function refuseMissing(scope, admin, options2) {
+function missingMode(scope, options2) {
   const given = options2.missingEnvironments ?? "refuse";
-  const mode = typeof given === "function" ? given(scope) : given;
+  return typeof given === "function" ? given(scope) : given;
+}
+function refuseMissing(scope, admin, options2) {
+  const mode = missingMode(scope, options2);
   const what = `environment ${scope.environment} in ${scope.owner}/${scope.repo}`;
   if (mode === "refuse") {
     throw new GitHubError(`${what} does not exist`, {
@@ -87305,6 +87690,31 @@ function refuseMissing(scope, admin, options2) {
     });
   }
 }
+async function checkApp(github2, options2, access2) {
+  if (github2.auth.kind !== "app")
+    return void 0;
+  const info = { appId: github2.auth.appId, installationId: github2.auth.installationId, account: github2.auth.account };
+  const granted = await github2.auth.access();
+  const needed = { metadata: "read" };
+  for (const r6 of options2.repos ?? []) {
+    need(needed, "secrets", access2);
+    if (options2.variables)
+      need(needed, "variables", access2);
+    if (r6.environments?.length)
+      need(needed, "environments", access2);
+    checkAppRepository(info, granted, r6.owner, r6.repo);
+  }
+  for (const org of options2.orgs ?? []) {
+    need(needed, "organization_secrets", access2);
+    if (options2.variables)
+      need(needed, "organization_variables", access2);
+    checkAppOrganization(info, org);
+  }
+  for (const [name, want] of Object.entries(options2.appPermissions ?? {}))
+    need(needed, name, want);
+  checkAppPermissions(info, granted, needed);
+  return { info, access: granted };
+}
 async function canManage(github2, scope, variables, call) {
   const listed = await github2.listSecrets(scope, call);
   if (variables)
@@ -87314,6 +87724,7 @@ async function canManage(github2, scope, variables, call) {
 var init_preflight_step = __esm({
   "../../packages/github-secrets/dist/steps/preflight-step.js"() {
     "use strict";
+    init_app_permissions();
     init_errors9();
     init_names();
     init_scope();
@@ -87716,6 +88127,8 @@ var init_runs = __esm({
 var init_dist3 = __esm({
   "../../packages/github-secrets/dist/index.js"() {
     "use strict";
+    init_app();
+    init_app_permissions();
     init_client4();
     init_encrypt();
     init_errors9();
@@ -87842,34 +88255,34 @@ function validateTarget2(target, prefix) {
 }
 function validateGitHub(github2, at2) {
   const issues = [];
-  const need = (cond, field, rule) => {
+  const need2 = (cond, field, rule) => {
     if (!cond)
       issues.push(new ValidationError(at2(field), rule));
   };
   if (github2.org !== void 0) {
-    need(GITHUB_NAME.test(github2.org), "github.org", `"${github2.org}" is not a GitHub organization name`);
-    need(github2.owner === void 0 && github2.repo === void 0, "github", "give either org, or owner and repo, not both");
-    need(github2.environment === void 0, "github.environment", "environments belong to a repository, not an organization");
-    need(github2.createEnvironment === void 0, "github.createEnvironment", "goes with github.environment, not an organization");
+    need2(GITHUB_NAME.test(github2.org), "github.org", `"${github2.org}" is not a GitHub organization name`);
+    need2(github2.owner === void 0 && github2.repo === void 0, "github", "give either org, or owner and repo, not both");
+    need2(github2.environment === void 0, "github.environment", "environments belong to a repository, not an organization");
+    need2(github2.createEnvironment === void 0, "github.createEnvironment", "goes with github.environment, not an organization");
     const selected = github2.visibility === "selected";
-    need(!selected || (github2.repositories?.length ?? 0) > 0, "github.repositories", 'is required when visibility is "selected"');
-    need(selected || github2.repositories === void 0, "github.repositories", 'only goes with visibility "selected"');
+    need2(!selected || (github2.repositories?.length ?? 0) > 0, "github.repositories", 'is required when visibility is "selected"');
+    need2(selected || github2.repositories === void 0, "github.repositories", 'only goes with visibility "selected"');
     for (const [i6, repo] of (github2.repositories ?? []).entries()) {
-      need(/^([A-Za-z0-9-]+\/)?[A-Za-z0-9._-]{1,100}$/.test(repo) && !DOTS.test(repo.split("/").at(-1)), `github.repositories[${i6}]`, `"${repo}" is not a repository name`);
+      need2(/^([A-Za-z0-9-]+\/)?[A-Za-z0-9._-]{1,100}$/.test(repo) && !DOTS.test(repo.split("/").at(-1)), `github.repositories[${i6}]`, `"${repo}" is not a repository name`);
     }
   } else {
-    need(github2.owner !== void 0, "github.owner", "is required (or give github.org for an organization secret)");
-    need(github2.repo !== void 0, "github.repo", "is required (or give github.org for an organization secret)");
+    need2(github2.owner !== void 0, "github.owner", "is required (or give github.org for an organization secret)");
+    need2(github2.repo !== void 0, "github.repo", "is required (or give github.org for an organization secret)");
     if (github2.owner !== void 0)
-      need(GITHUB_NAME.test(github2.owner), "github.owner", `"${github2.owner}" is not a GitHub user or organization name`);
+      need2(GITHUB_NAME.test(github2.owner), "github.owner", `"${github2.owner}" is not a GitHub user or organization name`);
     if (github2.repo !== void 0) {
-      need(REPO_NAME.test(github2.repo) && !DOTS.test(github2.repo), "github.repo", `"${github2.repo}" is not a repository name`);
+      need2(REPO_NAME.test(github2.repo) && !DOTS.test(github2.repo), "github.repo", `"${github2.repo}" is not a repository name`);
     }
-    need(github2.visibility === void 0 && github2.repositories === void 0, "github.visibility", "visibility and repositories go with github.org");
-    need(github2.createEnvironment === void 0 || github2.environment !== void 0, "github.createEnvironment", "goes with github.environment");
+    need2(github2.visibility === void 0 && github2.repositories === void 0, "github.visibility", "visibility and repositories go with github.org");
+    need2(github2.createEnvironment === void 0 || github2.environment !== void 0, "github.createEnvironment", "goes with github.environment");
     if (github2.environment !== void 0) {
-      need(/^[^\s][^\x00-\x1f]{0,254}$/.test(github2.environment), "github.environment", "must be 1-255 printable characters");
-      need(!github2.environment.split("/").some((part) => DOTS.test(part)), "github.environment", 'must not have a "." or ".." part between slashes');
+      need2(/^[^\s][^\x00-\x1f]{0,254}$/.test(github2.environment), "github.environment", "must be 1-255 printable characters");
+      need2(!github2.environment.split("/").some((part) => DOTS.test(part)), "github.environment", 'must not have a "." or ".." part between slashes');
     }
   }
   if (issues.length > 0)
@@ -88198,6 +88611,8 @@ function preflightSteps(target, followers = [], extra = {}) {
       orgs,
       variables: extra.variables === true || group4.some((t2) => t2.secrets.regionAs === "variable"),
       missingEnvironments,
+      // Waiting for workflow runs reads them ("Actions: Read-only"); a token's lack shows at the drain.
+      ...extra.drain ? { appPermissions: { actions: "read" } } : {},
       missingEnvironmentHint: extra.environments === "create" ? "create it under the repository's Settings → Environments, or drop github.createEnvironment: false so that setup creates it" : "creds run setup creates it (unless github.createEnvironment is false), or create it under the repository's Settings → Environments",
       // The secrets a key workflow writes: their state before it writes comes with the permission check.
       ...extra.keys ? { watch: group4.flatMap((t2) => [...t2.secrets.regionAs === "variable" ? [] : [t2.secrets.region], t2.secrets.accessKeyId, t2.secrets.secretAccessKey]) } : {}
@@ -88930,6 +89345,8 @@ function writeAccessStep(target, options2) {
       const written = group4.every((t2) => ctx.env.priorOutput?.(githubStepId("secret", secretScope(t2), t2.secrets.accessKeyId)) !== void 0);
       if (written)
         return { probed: false };
+      if (ctx.env.github.auth.kind === "app")
+        return { probed: false, appPermissions: true };
       const repos = ctx.output(PREFLIGHT_STEPS.github)?.repos ?? [];
       const shown = group4.every((t2) => !t2.github.org && repos.some((r6) => r6.mayWriteSecrets && r6.fullName.toLowerCase() === `${t2.github.owner}/${t2.github.repo}`.toLowerCase()));
       if (shown)
@@ -89317,8 +89734,8 @@ function oldKeyUnusedStep(options2) {
       const since = Date.parse(drain.quietSince);
       if (used.lastUsedDate.getTime() <= since + LAST_USED_MARGIN_MS)
         return base2;
-      const where = [used.serviceName, used.region].filter(Boolean).join(" in ");
-      const what = `the old key ${oldKeyId} of ${userName} was used at ${lastUsedAt}${where ? ` (${where})` : ""}, after the repositories' workflows stopped using it (${drain.quietSince})`;
+      const where2 = [used.serviceName, used.region].filter(Boolean).join(" in ");
+      const what = `the old key ${oldKeyId} of ${userName} was used at ${lastUsedAt}${where2 ? ` (${where2})` : ""}, after the repositories' workflows stopped using it (${drain.quietSince})`;
       if (force) {
         ctx.progress(`${what}; --force: deactivating it anyway`);
         return { ...base2, forced: true };
@@ -89523,7 +89940,7 @@ function rotateWorkflow(target, oldKeyId, options2 = {}) {
     }
   };
   return createWorkflow(rotate.name, [
-    ...preflightSteps(target, options2.followers, { keys: true }),
+    ...preflightSteps(target, options2.followers, { keys: true, drain: (options2.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) > 0 }),
     begin,
     newKey,
     verify,
@@ -90843,6 +91260,11 @@ var oidc = external_exports.object({
   maxSessionDuration: external_exports.number().int().describe("Longest session of the role, in seconds (3600-43200)").optional(),
   adopt: external_exports.boolean().describe("Take over a same-named IAM role that creds did not create (its trust policy is replaced)").optional()
 }).strict();
+var githubApp = external_exports.object({
+  appId: external_exports.union([external_exports.number().int().positive(), external_exports.string().regex(/^(\d+|Iv[0-9A-Za-z.]+)$/, "must be the App ID (digits) or the client ID (Iv…)")]).describe("The GitHub App's App ID (or client ID), from the app's settings page"),
+  privateKeyFile: external_exports.string().describe("Path of the app's private key (.pem), relative to the config; otherwise CREDS_GITHUB_APP_PRIVATE_KEY(_FILE). Never the key itself").optional(),
+  installationId: external_exports.number().int().positive().describe("The installation to use for every target; otherwise creds asks GitHub for each owner's installation").optional()
+}).strict();
 var targetOverride = external_exports.object({
   name: external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, . _ - (1-64, starting with a letter or digit)").describe("Target name: names its journal, lock and key-store entry"),
   region: external_exports.string().describe("AWS region for this target").optional(),
@@ -90860,6 +91282,7 @@ var configSchema = external_exports.object({
   store: store.describe("Where the secret half of each access key is kept").default({ type: "json" }),
   rotation: rotation.partial().strict().describe("When keys count as old or unused").optional(),
   oidc: oidc.partial().strict().describe("The keyless route: an IAM role GitHub Actions assumes with its OIDC token").optional(),
+  githubApp: githubApp.describe("Authenticate to GitHub as a GitHub App installation instead of a token (the private key stays in its own file)").optional(),
   targets: external_exports.array(targetOverride).min(1, "must list at least one target (or leave targets out for one repository)").describe("Several repositories in one file: each entry is merged over the top-level fields").optional()
 }).strict();
 var targetSchema = external_exports.object({
@@ -90941,7 +91364,7 @@ function jsonErrorPlace(text, message) {
   const line = before.split("\n").length;
   return ` (at line ${line}, column ${before.length - before.lastIndexOf("\n")})`;
 }
-async function resolveConfig(raw, where) {
+async function resolveConfig(raw, where2) {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success)
     throw fromZod(parsed.error);
@@ -90960,10 +91383,10 @@ async function resolveConfig(raw, where) {
       continue;
     }
     names.add(name.toLowerCase());
-    for (const [where2, iamInput] of [["", input2["iam"]], [prefix, override["iam"]]]) {
+    for (const [where3, iamInput] of [["", input2["iam"]], [prefix, override["iam"]]]) {
       const given = iamInput;
-      if (given?.["policy"] !== void 0 && given["policyFile"] !== void 0 && (where2 || i6 === 0)) {
-        const f6 = (field) => where2 ? `${where2}.${field}` : field;
+      if (given?.["policy"] !== void 0 && given["policyFile"] !== void 0 && (where3 || i6 === 0)) {
+        const f6 = (field) => where3 ? `${where3}.${field}` : field;
         issues.push(new ValidationError(f6("iam.policy"), `give either ${f6("iam.policy")} or ${f6("iam.policyFile")}, not both`));
       }
     }
@@ -90971,7 +91394,7 @@ async function resolveConfig(raw, where) {
     const mergedIam = merged["iam"];
     if (typeof mergedIam["policyFile"] === "string" && mergedIam["policy"] === void 0) {
       const field = `${prefix ? `${prefix}.` : ""}iam.policyFile`;
-      mergedIam["policy"] = await readPolicyFile(resolve(where.dir, mergedIam["policyFile"]), field, issues);
+      mergedIam["policy"] = await readPolicyFile(resolve(where2.dir, mergedIam["policyFile"]), field, issues);
     }
     const target = targetSchema.safeParse(merged);
     if (!target.success) {
@@ -90988,11 +91411,17 @@ async function resolveConfig(raw, where) {
     throw new ValidationErrors(issues);
   const hash2 = createHash7("sha256").update(JSON.stringify({ targets, store: config2.store })).digest("hex");
   return {
-    path: where.path,
-    dir: where.dir,
+    path: where2.path,
+    dir: where2.dir,
     targets,
     store: config2.store,
     rotation: { maxKeyAge: "90d", unusedAfter: "30d", drainTimeout: "30m", ...config2.rotation },
+    ...config2.githubApp ? {
+      githubApp: {
+        ...config2.githubApp,
+        ...config2.githubApp.privateKeyFile ? { privateKeyFile: resolve(where2.dir, config2.githubApp.privateKeyFile) } : {}
+      }
+    } : {},
     hash: hash2
   };
 }
@@ -91079,7 +91508,6 @@ function notAFile(path) {
 // ../../packages/creds/dist/creds.js
 init_dist2();
 init_dist();
-init_dist3();
 
 // ../../packages/creds/dist/doctor.js
 init_dist2();
@@ -91316,14 +91744,28 @@ async function runDoctor(internals) {
       return `account ${id.account}, acting as ${id.arn}`;
     }));
   }
-  checks.push(await check2("GitHub token", async () => {
-    const github2 = await internals.github();
-    const user = await github2.getAuthenticatedUser();
-    return `signed in as ${user.login}`;
-  }));
+  const app = (await internals.githubAuth().catch(() => "")).startsWith("GitHub App");
+  if (app) {
+    for (const target of targets) {
+      checks.push(await check2(`GitHub App (${target.name})`, async () => {
+        const github2 = await internals.github(target);
+        if (github2.auth.kind !== "app")
+          return internals.githubAuth(target);
+        const access2 = await github2.auth.access();
+        const granted = Object.entries(access2.permissions).map(([name, level]) => `${name}: ${level}`).join(", ");
+        return `${await internals.githubAuth(target)}: ${access2.repositorySelection === "all" ? "all repositories" : `repositories ${(access2.repositories ?? []).join(", ")}`}; ${granted}`;
+      }));
+    }
+  } else {
+    checks.push(await check2("GitHub token", async () => {
+      const github2 = await internals.github(first);
+      const user = await github2.getAuthenticatedUser();
+      return `${await internals.githubAuth(first)}, signed in as ${user.login}`;
+    }));
+  }
   for (const target of targets) {
     checks.push(await check2(`GitHub access (${target.name})`, async () => {
-      const github2 = await internals.github();
+      const github2 = await internals.github(target);
       await github2.getPublicKey(secretScope(target));
       return "can read the public key, so it may manage the secrets";
     }));
@@ -91351,6 +91793,113 @@ async function runDoctor(internals) {
 
 // ../../packages/creds/dist/creds.js
 init_env();
+
+// ../../packages/creds/dist/github-auth.js
+init_dist();
+init_dist3();
+import { readFile as readFile4 } from "node:fs/promises";
+var APP_ENV = {
+  appId: "CREDS_GITHUB_APP_ID",
+  privateKey: "CREDS_GITHUB_APP_PRIVATE_KEY",
+  privateKeyFile: "CREDS_GITHUB_APP_PRIVATE_KEY_FILE",
+  installationId: "CREDS_GITHUB_APP_INSTALLATION_ID"
+};
+var where = (target) => target.github.org ? { org: target.github.org } : { owner: target.github.owner, repo: target.github.repo };
+var missingKey = (detail) => new CredsError(`GitHub App ${detail}`, {
+  code: "GITHUB_APP_KEY_MISSING",
+  hint: `set ${APP_ENV.privateKeyFile} to the app's .pem file (or ${APP_ENV.privateKey} to its text), or githubApp.privateKeyFile in the config`
+});
+async function keyFromFile(path, from) {
+  try {
+    return new Secret(await readFile4(path, "utf8"));
+  } catch (error63) {
+    const reason = error63.code === "ENOENT" ? "does not exist" : "cannot be read";
+    throw missingKey(`private key file ${path} (${from}) ${reason}`);
+  }
+}
+function installationIdOf(raw) {
+  if (raw === void 0 || raw.trim() === "")
+    return void 0;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new CredsError(`${APP_ENV.installationId} must be a number, got "${raw.slice(0, 20)}"`, {
+      code: "INVALID_INPUT",
+      hint: "unset it to let creds find each owner's installation, or set it to the installation id (the number at the end of the installation's settings URL)"
+    });
+  }
+  return Number(raw.trim());
+}
+async function resolveGitHubApp(option, config2, env2 = process.env) {
+  if (option)
+    return option;
+  const envId = env2[APP_ENV.appId]?.trim();
+  const appId = envId || config2?.appId;
+  if (appId === void 0)
+    return void 0;
+  const inline = env2[APP_ENV.privateKey];
+  const file2 = env2[APP_ENV.privateKeyFile]?.trim();
+  let privateKey;
+  if (inline?.trim())
+    privateKey = new Secret(inline);
+  else if (file2)
+    privateKey = await keyFromFile(file2, APP_ENV.privateKeyFile);
+  else if (!envId && config2?.privateKeyFile)
+    privateKey = await keyFromFile(config2.privateKeyFile, "githubApp.privateKeyFile");
+  else
+    throw missingKey(`${appId} has no private key`);
+  const installationId = installationIdOf(env2[APP_ENV.installationId]) ?? (envId ? void 0 : config2?.installationId);
+  return { appId, privateKey, ...installationId !== void 0 ? { installationId } : {} };
+}
+function createGitHubAccess(options2, config2) {
+  const timeScale = options2?.timeScale !== void 0 ? { timeScale: options2.timeScale } : {};
+  let chosen;
+  const choose = () => chosen ??= (async () => {
+    if (options2?.token) {
+      return { kind: "token", client: createGitHubClient({ token: options2.token, baseUrl: baseUrlOf(options2), ...timeScale }), source: "token option" };
+    }
+    const app = await resolveGitHubApp(options2?.app, config2);
+    if (app) {
+      const key = isSecret(app.privateKey) ? app.privateKey : new Secret(app.privateKey);
+      const auth2 = createGitHubAppAuth({ ...app, privateKey: key, baseUrl: baseUrlOf(options2), ...timeScale });
+      return { kind: "app", auth: auth2 };
+    }
+    const resolved = await resolveGitHubToken();
+    const client = createGitHubClient({ token: resolved.token, baseUrl: options2?.baseUrl ?? resolved.baseUrl, ...timeScale });
+    return { kind: "token", client, source: resolved.source };
+  })();
+  const byInstallation = /* @__PURE__ */ new Map();
+  const installation = async (auth2, target) => {
+    if (!target) {
+      throw new CredsError("with a GitHub App, creds needs a target to know which installation to use", { code: "INVALID_INPUT" });
+    }
+    return auth2.installationFor(where(target));
+  };
+  return {
+    async client(target) {
+      const how = await choose();
+      if (how.kind === "token")
+        return how.client;
+      const { installationId, account } = await installation(how.auth, target);
+      let client = byInstallation.get(installationId);
+      if (!client) {
+        client = createGitHubClient({ app: { auth: how.auth, installationId, account }, ...timeScale });
+        byInstallation.set(installationId, client);
+      }
+      return client;
+    },
+    async describe(target) {
+      const how = await choose();
+      if (how.kind === "token")
+        return `token (${how.source})`;
+      if (!target)
+        return `GitHub App ${how.auth.appId}`;
+      const { installationId, account } = await installation(how.auth, target);
+      return `GitHub App ${how.auth.appId}, installation ${installationId} (${account})`;
+    }
+  };
+}
+function baseUrlOf(options2) {
+  return options2?.baseUrl ?? process.env["GITHUB_API_URL"] ?? "https://api.github.com";
+}
 
 // ../../packages/creds/dist/history.js
 function summarizeRuns(runs) {
@@ -91495,11 +92044,12 @@ function statusReader(internals) {
     return { ...shared, secrets };
   };
   return async (target) => {
-    const [key, own2] = await Promise.all([keyRoute(target), target.oidc ? keylessStatus(internals, target) : void 0]);
+    const [key, own2, githubAuth] = await Promise.all([keyRoute(target), target.oidc ? keylessStatus(internals, target) : void 0, internals.githubAuth(target)]);
     const drift = [...key?.drift ?? [], ...own2?.drift ?? []];
     return {
       target: target.name,
       inSync: drift.length === 0,
+      githubAuth,
       managedPolicies: [],
       keys: [],
       secrets: [],
@@ -91689,14 +92239,8 @@ function createInternals(config2, given = {}, registry2 = workflowRegistry) {
     return () => value ??= make();
   };
   const store2 = once(async () => options2.store ?? createStore(config2.store, config2.dir));
-  const github2 = once(async () => {
-    const resolved = options2.github?.token ? void 0 : await resolveGitHubToken();
-    return createGitHubClient({
-      token: options2.github?.token ?? resolved.token,
-      baseUrl: options2.github?.baseUrl ?? resolved?.baseUrl ?? process.env["GITHUB_API_URL"] ?? "https://api.github.com",
-      ...options2.github?.timeScale !== void 0 ? { timeScale: options2.github.timeScale } : {}
-    });
-  });
+  const githubAccess = createGitHubAccess(options2.github, config2.githubApp);
+  const github2 = (target) => githubAccess.client(target);
   const awsByRegion = /* @__PURE__ */ new Map();
   const aws = (target) => {
     let clients = awsByRegion.get(target.region);
@@ -91714,7 +92258,7 @@ function createInternals(config2, given = {}, registry2 = workflowRegistry) {
   const env2 = async (target, runs) => ({
     target,
     aws: aws(target),
-    github: await github2(),
+    github: await github2(target),
     store: await store2(),
     priorOutput: standingOutputs(runs)
   });
@@ -91742,7 +92286,7 @@ function createInternals(config2, given = {}, registry2 = workflowRegistry) {
     const wf = await workflow({ name: run2.workflow, target: recorded.target, followers: recorded.followers, env: targetEnv, runs, run: run2 });
     return { workflow: wf, env: targetEnv };
   };
-  return { config: config2, options: options2, targets, store: store2, aws, github: github2, env: env2, module: module2, workflow, followersOf, recordedWorkflow };
+  return { config: config2, options: options2, targets, store: store2, aws, github: github2, githubAuth: (target) => githubAccess.describe(target), env: env2, module: module2, workflow, followersOf, recordedWorkflow };
 }
 function createCreds(config2, given = {}) {
   const { workflows, ...rest } = given;
