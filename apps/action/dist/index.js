@@ -92529,7 +92529,10 @@ var INPUT = {
   config: "config",
   drainTimeout: "drain-timeout",
   dryRun: "dry-run",
-  githubToken: "github-token"
+  githubToken: "github-token",
+  appId: "app-id",
+  appPrivateKey: "app-private-key",
+  appInstallationId: "app-installation-id"
 };
 var InputError = class extends Error {
   constructor(input2, rule) {
@@ -92540,7 +92543,7 @@ var InputError = class extends Error {
   name = "InputError";
 };
 function maskSecrets(runner2) {
-  for (const id of [INPUT.githubToken]) {
+  for (const id of [INPUT.githubToken, INPUT.appPrivateKey]) {
     const value = runner2.input(id);
     if (value) runner2.mask(value);
   }
@@ -92580,7 +92583,25 @@ function readInputs(runner2) {
     if (["false", "False", "FALSE"].includes(value)) return false;
     throw new InputError(INPUT.dryRun, `"${value}" is not true or false`);
   });
+  const appId = check3(INPUT.appId, (value) => {
+    if (!/^(?:[1-9]\d*|Iv[0-9A-Za-z.]+)$/.test(value)) throw new InputError(INPUT.appId, `"${value}" is neither an App ID (digits) nor a client ID (Iv…)`);
+    return value;
+  });
+  const installationId = check3(INPUT.appInstallationId, (value) => {
+    if (!/^[1-9]\d*$/.test(value)) throw new InputError(INPUT.appInstallationId, `"${value}" is not a whole number (the installation's id)`);
+    return Number(value);
+  });
+  const privateKey = runner2.input(INPUT.appPrivateKey);
   const githubToken = runner2.input(INPUT.githubToken);
+  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    problems.push(new InputError(INPUT.appPrivateKey, "is not a PEM private key (-----BEGIN … PRIVATE KEY-----), as GitHub gives it for the App"));
+  }
+  const appGiven = runner2.input(INPUT.appId) !== "" || privateKey !== "" || runner2.input(INPUT.appInstallationId) !== "";
+  if (appGiven) {
+    if (!runner2.input(INPUT.appId)) problems.push(new InputError(INPUT.appId, `is required with ${INPUT.appPrivateKey}`));
+    if (!privateKey) problems.push(new InputError(INPUT.appPrivateKey, `is required with ${INPUT.appId}`));
+    if (githubToken) problems.push(new InputError(INPUT.githubToken, `give either ${INPUT.githubToken} or the App (${INPUT.appId}, ${INPUT.appPrivateKey}), not both`));
+  }
   if (problems.length > 0) throw new InputErrors(problems);
   return {
     workflow: "rotate",
@@ -92589,7 +92610,8 @@ function readInputs(runner2) {
     ...drainTimeout ? { drainTimeout } : {},
     ...targets && targets.length > 0 ? { targets } : {},
     ...runner2.input(INPUT.config) ? { config: runner2.input(INPUT.config) } : {},
-    ...githubToken ? { githubToken } : {}
+    ...githubToken ? { githubToken } : {},
+    ...appId && privateKey ? { app: { appId, privateKey, ...installationId ? { installationId } : {} } } : {}
   };
 }
 var InputErrors = class extends Error {
@@ -92681,6 +92703,7 @@ async function runAction(runner2, options2) {
   runner2.log(`creds rotate${inputs.dryRun ? " (dry run: a plan only, nothing is written)" : ""}: ${selected.length} target(s) of ${config2.path}`);
   const base2 = {
     ...inputs.githubToken ? { github: { token: inputs.githubToken } } : {},
+    ...inputs.app ? { github: { app: inputs.app } } : {},
     ...options2.signal ? { signal: options2.signal } : {}
   };
   const fleet = (targets, onEvent) => createCreds(config2, { ...base2, targets, ...onEvent ? { onEvent } : {} });

@@ -10,6 +10,9 @@ export const INPUT = {
   drainTimeout: 'drain-timeout',
   dryRun: 'dry-run',
   githubToken: 'github-token',
+  appId: 'app-id',
+  appPrivateKey: 'app-private-key',
+  appInstallationId: 'app-installation-id',
 } as const;
 
 export interface ActionInputs {
@@ -21,6 +24,7 @@ export interface ActionInputs {
   drainTimeout?: string;
   dryRun: boolean;
   githubToken?: string;
+  app?: { appId: string; privateKey: string; installationId?: number };
 }
 
 /** An input that breaks its rule: the message names the input and the rule. */
@@ -36,7 +40,7 @@ export class InputError extends Error {
 
 /** The secret inputs: masked before anything else is printed. */
 export function maskSecrets(runner: Runner): void {
-  for (const id of [INPUT.githubToken]) {
+  for (const id of [INPUT.githubToken, INPUT.appPrivateKey]) {
     const value = runner.input(id);
     if (value) runner.mask(value);
   }
@@ -81,7 +85,25 @@ export function readInputs(runner: Runner): ActionInputs {
     if (['false', 'False', 'FALSE'].includes(value)) return false;
     throw new InputError(INPUT.dryRun, `"${value}" is not true or false`);
   });
+  const appId = check(INPUT.appId, (value) => {
+    if (!/^(?:[1-9]\d*|Iv[0-9A-Za-z.]+)$/.test(value)) throw new InputError(INPUT.appId, `"${value}" is neither an App ID (digits) nor a client ID (Iv…)`);
+    return value;
+  });
+  const installationId = check(INPUT.appInstallationId, (value) => {
+    if (!/^[1-9]\d*$/.test(value)) throw new InputError(INPUT.appInstallationId, `"${value}" is not a whole number (the installation's id)`);
+    return Number(value);
+  });
+  const privateKey = runner.input(INPUT.appPrivateKey);
   const githubToken = runner.input(INPUT.githubToken);
+  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    problems.push(new InputError(INPUT.appPrivateKey, 'is not a PEM private key (-----BEGIN … PRIVATE KEY-----), as GitHub gives it for the App'));
+  }
+  const appGiven = runner.input(INPUT.appId) !== '' || privateKey !== '' || runner.input(INPUT.appInstallationId) !== '';
+  if (appGiven) {
+    if (!runner.input(INPUT.appId)) problems.push(new InputError(INPUT.appId, `is required with ${INPUT.appPrivateKey}`));
+    if (!privateKey) problems.push(new InputError(INPUT.appPrivateKey, `is required with ${INPUT.appId}`));
+    if (githubToken) problems.push(new InputError(INPUT.githubToken, `give either ${INPUT.githubToken} or the App (${INPUT.appId}, ${INPUT.appPrivateKey}), not both`));
+  }
   if (problems.length > 0) throw new InputErrors(problems);
   return {
     workflow: 'rotate',
@@ -91,6 +113,7 @@ export function readInputs(runner: Runner): ActionInputs {
     ...(targets && targets.length > 0 ? { targets } : {}),
     ...(runner.input(INPUT.config) ? { config: runner.input(INPUT.config) } : {}),
     ...(githubToken ? { githubToken } : {}),
+    ...(appId && privateKey ? { app: { appId, privateKey, ...(installationId ? { installationId } : {}) } } : {}),
   };
 }
 

@@ -40,6 +40,7 @@ export async function runAction(runner: Runner, options: { cwd: string; signal?:
 
   const base: CredsOptions = {
     ...(inputs.githubToken ? { github: { token: inputs.githubToken } } : {}),
+    ...(inputs.app ? { github: { app: inputs.app } } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const fleet = (targets: string[], onEvent?: (event: CredsEvent) => void) =>

@@ -15,23 +15,44 @@ afterAll(async () => {
   await ws?.remove();
 });
 
+const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEpAIBAAKCAQEAtestonlyline1', 'testonlyline2xyz', '-----END RSA PRIVATE KEY-----'].join('\n');
+
 it('bad inputs: every problem named by its input, the secrets masked first, and nothing asked of AWS or GitHub', async () => {
   writeFileSync(join(ws.path, 'creds.config.json'), JSON.stringify(fleetConfig(['r00'], { type: 'json' })));
   w.github.resetLog();
   const run = await runAction({
     cwd: ws.path,
     env: w.env,
-    inputs: { workflow: 'teardown', 'older-than': '3 weeks', 'dry-run': 'yes', 'github-token': TOKEN, targets: 'r00,r00' },
+    inputs: {
+      workflow: 'teardown',
+      'older-than': '3 weeks',
+      'dry-run': 'yes',
+      'github-token': TOKEN,
+      'app-id': 'abc',
+      'app-private-key': PEM,
+      'app-installation-id': '12x',
+      targets: 'r00,r00',
+    },
   });
   expect(run.code).toBe(1);
   const lines = run.stdout.trim().split('\n');
-  // The token is masked before anything else is printed.
-  expect(lines[0]).toBe(`::add-mask::${TOKEN}`);
-  expect(lines.slice(1)).toEqual([
+  // The token, then the App's key as a whole (escaped) and line by line, before anything else.
+  expect(lines.slice(0, 6)).toEqual([
+    `::add-mask::${TOKEN}`,
+    `::add-mask::${PEM.replace(/\n/g, '%0A')}`,
+    '::add-mask::-----BEGIN RSA PRIVATE KEY-----',
+    '::add-mask::MIIEpAIBAAKCAQEAtestonlyline1',
+    '::add-mask::testonlyline2xyz',
+    '::add-mask::-----END RSA PRIVATE KEY-----',
+  ]);
+  expect(lines.slice(6)).toEqual([
     '::error title=creds::input workflow: "teardown" is not a workflow the action runs: only rotate (run setup and teardown with the creds CLI, after reviewing their plan)',
     '::error title=creds::input older-than: "3 weeks" is not a duration such as 90d, 12h, 30m or 90s',
     '::error title=creds::input targets: "r00" is listed twice',
     '::error title=creds::input dry-run: "yes" is not true or false',
+    '::error title=creds::input app-id: "abc" is neither an App ID (digits) nor a client ID (Iv…)',
+    '::error title=creds::input app-installation-id: "12x" is not a whole number (the installation\'s id)',
+    '::error title=creds::input github-token: give either github-token or the App (app-id, app-private-key), not both',
   ]);
   expect(run.summary).toBe('');
   expect(run.outputs).toEqual({});
