@@ -29,6 +29,7 @@ export default defineConfig({
           { text: 'Key stores', link: '/stores' },
           { text: 'Rotation', link: '/rotation' },
           { text: 'Fleets', link: '/fleets' },
+          { text: 'Run on a schedule', link: '/schedule' },
           { text: 'Keyless (OIDC)', link: '/oidc' },
         ],
       },

@@ -7,6 +7,9 @@
 //   <!-- sample:typecheck [file=X] --> ts: type-checked with tsc against the built workspace packages
 //   <!-- sample:creds-iam-policy -->  json: the IAM actions creds calls for the key route, no more, no less
 //   <!-- sample:creds-oidc-policy --> json: the same for the keyless route
+//   <!-- sample:workflow -->          yaml: a GitHub Actions workflow; every `with:` of a step that uses
+//                                     the creds Action is an input apps/action/action.yml declares,
+//                                     and each of its required inputs is given
 //   <!-- sample:tutorial [interrupt=W] --> sh: run, in page order, in one new folder outside the
 //                                     checkout with `creds` on PATH, as a user pastes them; with
 //                                     interrupt=W, `creds run W --sandbox --yes` is first cut off by
@@ -67,7 +70,7 @@ const where = (s: Sample) => `${s.file}:${s.line}`;
 const byLang = (...langs: string[]) => samples.filter((s) => langs.includes(s.lang));
 const named = (list: Sample[]) => list.map((s) => [where(s), s] as const);
 
-const KNOWN_MARKERS = ['config', 'run', 'output', 'typecheck', 'creds-iam-policy', 'creds-oidc-policy', 'tutorial'];
+const KNOWN_MARKERS = ['config', 'run', 'output', 'typecheck', 'creds-iam-policy', 'creds-oidc-policy', 'tutorial', 'workflow'];
 
 let work: string;
 beforeAll(() => {
@@ -144,6 +147,27 @@ describe('config samples validate with resolveConfig', () => {
     }
     const config = await resolveConfig(raw, { path: join(dir, 'creds.config.json'), dir });
     expect(config.targets.length).toBeGreaterThan(0);
+  });
+});
+
+describe('workflow samples use only the creds Action\'s inputs', () => {
+  const workflows = samples.filter((s) => s.marker === 'workflow');
+  const action = parseYaml(readFileSync(join(repoRoot, 'apps', 'action', 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { required?: boolean; default?: unknown }>;
+  };
+  it('there are workflow samples', () => expect(workflows.length).toBeGreaterThan(0));
+  it.each(named(workflows))('%s', (_, s) => {
+    const workflow = parseYaml(s.code) as { on?: unknown; jobs?: Record<string, { steps?: Array<{ uses?: string; with?: Record<string, unknown> }> }> };
+    expect(workflow.on).toBeDefined();
+    const steps = Object.values(workflow.jobs ?? {}).flatMap((job) => job.steps ?? []);
+    const creds = steps.filter((step) => step.uses?.startsWith('creds-dev/creds/apps/action@'));
+    expect(creds.length, 'a step uses creds-dev/creds/apps/action@…').toBeGreaterThan(0);
+    for (const step of creds) {
+      const given = Object.keys(step.with ?? {});
+      expect(given.filter((name) => !Object.hasOwn(action.inputs, name))).toEqual([]);
+      const required = Object.entries(action.inputs).filter(([, input]) => input.required && input.default === undefined);
+      expect(required.map(([name]) => name).filter((name) => !given.includes(name))).toEqual([]);
+    }
   });
 });
 
